@@ -1,0 +1,12 @@
+"""rnnbook: the tested package behind *Recurrent Neural Networks for Healthcare*.
+
+Modules, in the order the book meets them:
+
+- `data`: the Bonn EEG archives, the UCI table rebuilt from them, splits and tensors;
+- `cells`: RNN, LSTM and GRU layers written from their equations;
+- `bptt`: back-propagation through time by hand, and gradient-flow measurements;
+- `models`: the seizure classifiers; `train`: the one training loop; `evaluate`: metrics;
+- `plots`: the chapters' figures; `cli`: the `rnnbook` command line.
+"""
+
+__version__ = "0.1.0"
