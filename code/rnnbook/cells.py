@@ -1,0 +1,401 @@
+"""The recurrent equations, in code: from-scratch ``RNN``, ``LSTM`` and ``GRU`` layers.
+
+Each class is a multi-layer, unidirectional recurrent layer written with plain tensor
+operations -- one loop over layers, one loop over time, the equations spelled out -- so the
+textbook can show the formulas and the code side by side. They are drop-in stand-ins for
+``torch.nn.RNN`` / ``LSTM`` / ``GRU`` (with ``batch_first=True``):
+
+* the parameters have PyTorch's names, shapes and gate order (``weight_ih_l0`` is
+  ``(G * hidden_size, input_size)`` with G = 1, 4, 3 gates), and are initialised the same way,
+  so with the same seed a cell here and its ``torch.nn`` twin get identical weights;
+* they are called the same way: ``output, h_n = rnn(x, h0)`` and
+  ``output, (h_n, c_n) = lstm(x, (h0, c0))``;
+* ``from_torch`` copies the weights of a trained ``torch.nn`` module, and the tests check that
+  outputs and all gradients agree with PyTorch to 1e-10 in float64.
+
+They are slower than cuDNN/MKL kernels (a Python loop per time step), which is fine for the
+small models and short sequences of the book.
+
+For the figures, ``record=True`` makes a layer keep what happened inside it on its last forward
+call (see ``_RecurrentLayer.forward``): the gate activations per step in ``layer.trace`` and the
+per-step hidden-state tensors in ``layer.hidden_steps``, whose gradients ``dL/dh_t`` can be read
+after ``loss.backward()`` -- that is how the vanishing-gradient plots are made.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["RNN", "LSTM", "GRU"]
+
+
+def _linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """``x W^T + b`` -- the affine map every gate is built from (bias may be absent)."""
+    out = x @ weight.T
+    return out if bias is None else out + bias
+
+
+class _RecurrentLayer(nn.Module):
+    """What RNN, LSTM and GRU share: parameters, initialisation, the loop over layers.
+
+    A subclass sets ``num_gates`` (how many hidden-size blocks are stacked in each weight
+    matrix), ``trace_keys`` (what ``record=True`` stores), ``_torch_class`` and implements
+    ``_run_layer``, the loop over time for one layer.
+    """
+
+    num_gates = 1
+    trace_keys: tuple[str, ...] = ("h",)
+    _torch_class: type[nn.Module] = nn.RNNBase
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        record: bool = False,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if not batch_first:
+            raise ValueError(
+                f"{type(self).__name__} only supports batch_first=True: inputs are "
+                "(batch, seq_len, input_size). Transpose time-major data with x.transpose(0, 1)."
+            )
+        if bidirectional:
+            raise ValueError(f"{type(self).__name__} is unidirectional only (bidirectional=False)")
+        if input_size < 1 or hidden_size < 1 or num_layers < 1:
+            raise ValueError("input_size, hidden_size and num_layers must all be >= 1")
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"dropout must be in [0, 1], got {dropout}")
+        if dropout > 0 and num_layers == 1:
+            # Same advice as torch: dropout acts only *between* layers.
+            warnings.warn(
+                f"dropout={dropout} has no effect with num_layers=1 (it is applied between layers)",
+                stacklevel=2,
+            )
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = True
+        self.dropout = float(dropout)
+        self.record = record
+        self.trace: list[dict[str, Tensor]] | None = None
+        self.hidden_steps: list[list[Tensor]] | None = None
+
+        # Register in PyTorch's order (per layer: w_ih, w_hh, b_ih, b_hh) so that
+        # reset_parameters draws the same random numbers as torch.nn does.
+        factory = {"device": device, "dtype": dtype}
+        gate_size = self.num_gates * hidden_size
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size
+            w_ih = nn.Parameter(torch.empty(gate_size, layer_input, **factory))
+            w_hh = nn.Parameter(torch.empty(gate_size, hidden_size, **factory))
+            self.register_parameter(f"weight_ih_l{layer}", w_ih)
+            self.register_parameter(f"weight_hh_l{layer}", w_hh)
+            if bias:
+                self.register_parameter(
+                    f"bias_ih_l{layer}", nn.Parameter(torch.empty(gate_size, **factory))
+                )
+                self.register_parameter(
+                    f"bias_hh_l{layer}", nn.Parameter(torch.empty(gate_size, **factory))
+                )
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's initialisation: every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H))."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for param in self.parameters():
+            nn.init.uniform_(param, -bound, bound)
+
+    def layer_parameters(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of one layer (biases None if bias=False)."""
+        get = lambda name: getattr(self, f"{name}_l{layer}", None)  # noqa: E731
+        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+
+    # -- states: one tensor per layer (RNN, GRU); the LSTM overrides these for (h, c) pairs --
+
+    def _check_state(self, state: Tensor, batch: int, name: str) -> None:
+        expected = (self.num_layers, batch, self.hidden_size)
+        if tuple(state.shape) != expected:
+            raise ValueError(
+                f"{name} must have shape (num_layers, batch, hidden_size) = {expected}, "
+                f"got {tuple(state.shape)}"
+            )
+
+    def _initial_states(self, x: Tensor, hx) -> list:
+        batch = x.shape[0]
+        if hx is None:
+            hx = x.new_zeros(self.num_layers, batch, self.hidden_size)
+        if not isinstance(hx, Tensor):
+            raise ValueError(f"{type(self).__name__} expects h0 as a tensor, got {type(hx)}")
+        self._check_state(hx, batch, "h0")
+        return list(hx.unbind(0))  # num_layers x (batch, hidden)
+
+    def _final_state(self, states: list):
+        return torch.stack(states)  # (num_layers, batch, hidden)
+
+    def _run_layer(self, layer: int, x: Tensor, state) -> tuple[dict[str, list[Tensor]], object]:
+        """Run one layer over time: ``x`` (batch, seq_len, in) -> per-step values, final state.
+
+        Returns ``(steps, state)`` where ``steps[key]`` is a list of seq_len tensors
+        (batch, hidden); ``steps["h"]`` always exists, the gate entries only when recording.
+        """
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, hx=None):
+        """Run all layers over the sequence.
+
+        Args:
+            x: ``(batch, seq_len, input_size)``.
+            hx: initial state ``h0`` of shape ``(num_layers, batch, hidden_size)``, or for the
+                LSTM a pair ``(h0, c0)``; zeros when None.
+
+        Returns:
+            ``(output, h_n)`` -- or ``(output, (h_n, c_n))`` for the LSTM -- with ``output``
+            ``(batch, seq_len, hidden_size)``, the last layer's hidden state at every step, and
+            ``h_n``/``c_n`` ``(num_layers, batch, hidden_size)``, the state after the last step.
+
+        When ``self.record`` is True the call also stores
+
+        * ``self.trace``: one dict per layer mapping each name in ``trace_keys`` to a detached
+          ``(batch, seq_len, hidden_size)`` tensor (gate activations and states per step), and
+        * ``self.hidden_steps``: one list per layer of the seq_len hidden states ``h_t``
+          ``(batch, hidden_size)`` *as used in the graph*, each with ``retain_grad()``. After
+          ``loss.backward()``, ``hidden_steps[l][t].grad`` is the total gradient dL/dh_t
+          (through the output and through all later steps); ``hidden_grads(l)`` stacks them.
+        """
+        if x.dim() != 3 or x.shape[-1] != self.input_size or x.shape[1] == 0:
+            raise ValueError(
+                f"expected input of shape (batch, seq_len>0, input_size={self.input_size}), "
+                f"got {tuple(x.shape)}"
+            )
+        states = self._initial_states(x, hx)
+        self.trace = [] if self.record else None
+        self.hidden_steps = [] if self.record else None
+
+        layer_input = x  # (batch, seq_len, input_size) for layer 0, then hidden_size
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0 and self.training:
+                # As in torch: dropout on each layer's output except the last one's.
+                layer_input = F.dropout(layer_input, self.dropout, training=True)
+            steps, states[layer] = self._run_layer(layer, layer_input, states[layer])
+            layer_input = torch.stack(steps["h"], dim=1)  # (batch, seq_len, hidden)
+            if self.record:
+                for h in steps["h"]:
+                    if h.requires_grad:  # impossible under torch.no_grad()
+                        h.retain_grad()
+                self.hidden_steps.append(steps["h"])
+                self.trace.append(
+                    {key: torch.stack(steps[key], dim=1).detach() for key in self.trace_keys}
+                )
+        return layer_input, self._final_state(states)
+
+    def hidden_grads(self, layer: int = -1) -> Tensor:
+        """dL/dh_t of one layer after ``backward()``: ``(batch, seq_len, hidden)``.
+
+        Needs a forward with ``record=True`` first; steps that got no gradient give zeros.
+        """
+        if self.hidden_steps is None:
+            raise RuntimeError("no recorded states: set layer.record = True and run forward")
+        steps = self.hidden_steps[layer]
+        grads = [torch.zeros_like(h) if h.grad is None else h.grad for h in steps]
+        return torch.stack(grads, dim=1)
+
+    def __getstate__(self):
+        # The recording holds non-leaf graph tensors, which can be neither deep-copied nor
+        # pickled: copies (copy.deepcopy, torch.save of the module) start without one.
+        state = super().__getstate__()
+        return {**state, "trace": None, "hidden_steps": None}
+
+    # -- interoperability with torch.nn --
+
+    @classmethod
+    def _torch_kwargs(cls, module: nn.Module) -> dict:
+        return {}
+
+    @classmethod
+    def from_torch(cls, module: nn.Module):
+        """A layer of this class with the sizes, dtype, device and weights of a ``torch.nn`` one.
+
+        ``RNN.from_torch`` takes an ``nn.RNN``, ``LSTM.from_torch`` an ``nn.LSTM``,
+        ``GRU.from_torch`` an ``nn.GRU``; the module must be batch_first, unidirectional and
+        (LSTM) without ``proj_size``. The weights are copied, not shared.
+        """
+        name, torch_name = cls.__name__, cls._torch_class.__name__
+        if not isinstance(module, cls._torch_class):
+            raise ValueError(f"{name}.from_torch expects torch.nn.{torch_name}, got {type(module)}")
+        if not module.batch_first:
+            raise ValueError(f"{name}.from_torch needs a batch_first=True module")
+        if module.bidirectional:
+            raise ValueError(f"{name}.from_torch: bidirectional modules are not supported")
+        if getattr(module, "proj_size", 0):
+            raise ValueError(f"{name}.from_torch: LSTMs with proj_size > 0 are not supported")
+        reference = next(module.parameters())
+        with warnings.catch_warnings():  # torch already warned about dropout with 1 layer
+            warnings.simplefilter("ignore")
+            layer = cls(
+                module.input_size,
+                module.hidden_size,
+                module.num_layers,
+                bias=module.bias,
+                dropout=module.dropout,
+                device=reference.device,
+                dtype=reference.dtype,
+                **cls._torch_kwargs(module),
+            )
+        with torch.no_grad():
+            for param_name, param in layer.named_parameters():
+                param.copy_(getattr(module, param_name))
+        layer.train(module.training)
+        return layer
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        return s
+
+
+class RNN(_RecurrentLayer):
+    r"""Elman RNN: :math:`h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`.
+
+    ``nonlinearity="relu"`` replaces tanh by ReLU. Trace keys: ``"h"``.
+    """
+
+    _torch_class = nn.RNN
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        nonlinearity: str = "tanh",
+        **kwargs,
+    ):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, num_layers, **kwargs)
+        self.nonlinearity = nonlinearity
+
+    @classmethod
+    def _torch_kwargs(cls, module):
+        return {"nonlinearity": module.nonlinearity}
+
+    def _run_layer(self, layer, x, h):
+        w_ih, w_hh, b_ih, b_hh = self.layer_parameters(layer)
+        act = torch.tanh if self.nonlinearity == "tanh" else torch.relu
+        x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, hidden): W_ih x_t + b_ih, all t at once
+        hs = []
+        for t in range(x.shape[1]):
+            h = act(x_proj[:, t] + _linear(h, w_hh, b_hh))  # (batch, hidden)
+            hs.append(h)
+        return {"h": hs}, h
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        return s if self.nonlinearity == "tanh" else s + f", nonlinearity={self.nonlinearity!r}"
+
+
+class LSTM(_RecurrentLayer):
+    r"""Long short-term memory (Hochreiter & Schmidhuber 1997, with a forget gate), as in torch:
+
+    .. math::
+        i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \\
+        f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) \\
+        g_t &= \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \\
+        o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
+        h_t &= o_t \odot \tanh(c_t)
+
+    The four gates are stacked in the weights in the order i, f, g, o.
+    Trace keys: ``"i", "f", "g", "o", "c", "h"``.
+    """
+
+    num_gates = 4
+    trace_keys = ("i", "f", "g", "o", "c", "h")
+    _torch_class = nn.LSTM
+
+    def _initial_states(self, x, hx):
+        batch = x.shape[0]
+        if hx is None:
+            zeros = x.new_zeros(self.num_layers, batch, self.hidden_size)
+            hx = (zeros, zeros)
+        if not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise ValueError("LSTM expects the initial state as a pair (h0, c0)")
+        h0, c0 = hx
+        self._check_state(h0, batch, "h0")
+        self._check_state(c0, batch, "c0")
+        return list(zip(h0.unbind(0), c0.unbind(0), strict=True))  # num_layers x (h, c)
+
+    def _final_state(self, states):
+        h_n = torch.stack([h for h, _ in states])  # (num_layers, batch, hidden)
+        c_n = torch.stack([c for _, c in states])
+        return h_n, c_n
+
+    def _run_layer(self, layer, x, state):
+        w_ih, w_hh, b_ih, b_hh = self.layer_parameters(layer)
+        h, c = state
+        x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, 4 * hidden)
+        steps = {key: [] for key in self.trace_keys}
+        for t in range(x.shape[1]):
+            gates = x_proj[:, t] + _linear(h, w_hh, b_hh)  # (batch, 4 * hidden)
+            i, f, g, o = gates.chunk(4, dim=1)  # each (batch, hidden)
+            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+            c = f * c + i * g  # forget some of the old memory, write some new
+            h = o * torch.tanh(c)  # expose part of the memory as the hidden state
+            steps["h"].append(h)
+            if self.record:
+                for key, value in zip("ifgoc", (i, f, g, o, c), strict=True):
+                    steps[key].append(value)
+        return steps, (h, c)
+
+
+class GRU(_RecurrentLayer):
+    r"""Gated recurrent unit (Cho et al. 2014), as in torch:
+
+    .. math::
+        r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \\
+        z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) \\
+        n_t &= \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})) \\
+        h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
+
+    The gates are stacked in the weights in the order r, z, n. Note the reset gate multiplies
+    ``W_hn h + b_hn`` (PyTorch/cuDNN's variant), not ``h`` itself as in the original paper.
+    Trace keys: ``"r", "z", "n", "h"``.
+    """
+
+    num_gates = 3
+    trace_keys = ("r", "z", "n", "h")
+    _torch_class = nn.GRU
+
+    def _run_layer(self, layer, x, h):
+        w_ih, w_hh, b_ih, b_hh = self.layer_parameters(layer)
+        x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, 3 * hidden)
+        steps = {key: [] for key in self.trace_keys}
+        for t in range(x.shape[1]):
+            x_r, x_z, x_n = x_proj[:, t].chunk(3, dim=1)  # each (batch, hidden)
+            h_r, h_z, h_n = _linear(h, w_hh, b_hh).chunk(3, dim=1)
+            r = torch.sigmoid(x_r + h_r)  # how much of the past feeds the candidate
+            z = torch.sigmoid(x_z + h_z)  # how much of the past is kept as is
+            n = torch.tanh(x_n + r * h_n)  # candidate state
+            h = (1 - z) * n + z * h
+            steps["h"].append(h)
+            if self.record:
+                for key, value in zip("rzn", (r, z, n), strict=True):
+                    steps[key].append(value)
+        return steps, h
