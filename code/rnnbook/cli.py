@@ -3,6 +3,9 @@
     rnnbook data verify             find or download the archives and verify them
     rnnbook data info               classes, counts, sampling rate, durations
     rnnbook data export-uci PATH    write the UCI-layout CSV
+    rnnbook models                  list the models with a one-line description
+    rnnbook train [...] --out DIR   train a model, write DIR/metrics.json and DIR/model.pt
+    rnnbook evaluate CHECKPOINT     recompute a checkpoint's test metrics
 
 A user mistake prints one line, `rnnbook: error: ...`, and exits non-zero (2 for a wrong
 argument, as argparse does; 1 otherwise). Only bugs show a traceback.
@@ -11,7 +14,9 @@ argument, as argparse does; 1 otherwise). Only bugs show a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from pathlib import Path
 
 from . import data
 from .errors import RNNBookError
@@ -54,6 +59,92 @@ def cmd_data_export(args: argparse.Namespace) -> None:
     print(f"wrote {path} ({len(data.uci_table())} rows, header id,X1,...,X{data.SEQ_LEN},y)")
 
 
+def cmd_models(args: argparse.Namespace) -> None:
+    from .models import MODELS, RECOMMENDED
+
+    width = max(len(n) for n in MODELS)
+    for name, spec in MODELS.items():
+        mark = " (recommended)" if name in RECOMMENDED.values() else ""
+        print(f"{name:<{width}}  {spec.description}{mark}")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def finite_positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return value
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from .run import train_and_report
+
+    metrics = train_and_report(
+        model=args.model,
+        task=args.task,
+        split=args.split,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        csv=args.csv,
+        out=args.out,
+    )
+    print(
+        f"{metrics['model']} on {metrics['task']} ({metrics['split']} split): test accuracy "
+        f"{metrics['accuracy']:.4f} after {metrics['epochs']} epochs, {metrics['train_seconds']:.0f} s; "
+        f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'model.pt'}"
+    )
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from .run import evaluate_checkpoint
+
+    metrics = evaluate_checkpoint(args.checkpoint, csv=args.csv)
+    print(
+        f"{metrics['model']} on {metrics['task']} ({metrics['split']} split): test accuracy "
+        f"{metrics['accuracy']:.4f}"
+    )
+    for name, acc in metrics["per_class_accuracy"].items():
+        print(f"  {name:<12} {acc:.3f}")
+    if "roc_auc" in metrics:
+        print(f"  ROC AUC      {metrics['roc_auc']:.4f}")
+
+
+def register_model_commands(commands) -> None:
+    from .data import TASKS
+    from .models import MODELS
+
+    commands.add_parser("models", help="list the models").set_defaults(func=cmd_models)
+    train = commands.add_parser("train", help="train a model and write its metrics and weights")
+    train.add_argument("--model", choices=list(MODELS), help="default: the recommended model")
+    train.add_argument("--task", choices=TASKS, default="five-class")
+    train.add_argument("--split", choices=("random", "recording"), default="random")
+    train.add_argument("--epochs", type=positive_int, help="default: the model's recipe")
+    train.add_argument("--batch-size", type=positive_int, help="default: the model's recipe")
+    train.add_argument("--lr", type=finite_positive_float, help="default: the model's recipe")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--csv", metavar="PATH", help="train on a copy of the UCI CSV instead")
+    train.add_argument("--out", metavar="DIR", required=True, help="folder for the results")
+    train.set_defaults(func=cmd_train)
+    evaluate = commands.add_parser("evaluate", help="recompute the test metrics of a checkpoint")
+    evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
+    evaluate.add_argument("--csv", metavar="PATH", help="evaluate on a copy of the UCI CSV")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rnnbook",
@@ -78,8 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Later modules (models, training) add their sub-commands here.
-_EXTRA_COMMANDS: list = []
+_EXTRA_COMMANDS: list = [register_model_commands]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     except RNNBookError as err:
         print(f"rnnbook: error: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `rnnbook evaluate ... | head -1`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("rnnbook: interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,294 @@
+"""The seizure classifiers, from a plain MLP to the book's recommended convolutional GRU.
+
+Every model maps an EEG batch `X` of shape `(batch, seq_len, input_size)` (batch_first) to
+logits: `(batch, num_classes)` for the classifiers, `(batch, seq_len, num_classes)` for the
+many-to-many `SeqLabeller`. `MODELS` names each configuration the book trains, with its
+training recipe; `build_model(name, num_classes)` makes one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from . import cells
+
+RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+SCRATCH = {"rnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU}
+
+
+class SeqClassifier(nn.Module):
+    """Many-to-one: a recurrent layer reads the whole sequence; a linear layer reads its last state.
+
+    `cell` is "rnn" (tanh), "lstm" or "gru"; `scratch=True` uses the package's own cells
+    (`rnnbook.cells`) instead of PyTorch's, with the same parameters and results.
+    """
+
+    def __init__(
+        self,
+        cell: str = "gru",
+        num_classes: int = 5,
+        input_size: int = 1,
+        num_hiddens: int = 32,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        scratch: bool = False,
+    ):
+        super().__init__()
+        if cell not in RECURRENT:
+            raise ValueError(f"unknown cell {cell!r}; choose one of {sorted(RECURRENT)}")
+        if scratch and bidirectional:
+            raise ValueError("the from-scratch cells are unidirectional")
+        kind = SCRATCH[cell] if scratch else RECURRENT[cell]
+        kwargs = {"bidirectional": bidirectional} if not scratch else {}
+        self.rnn = kind(
+            input_size, num_hiddens, num_layers=num_layers, batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0, **kwargs,
+        )  # fmt: skip
+        self.cell, self.bidirectional = cell, bidirectional
+        self.head = nn.Linear(num_hiddens * (2 if bidirectional else 1), num_classes)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(X)  # (batch, seq_len, num_directions * num_hiddens)
+        if self.bidirectional:
+            # The forward direction has read everything at the last step, the backward at the first.
+            half = out.shape[-1] // 2
+            last = torch.cat([out[:, -1, :half], out[:, 0, half:]], dim=1)
+        else:
+            last = out[:, -1, :]  # (batch, num_hiddens), as in the course lab
+        return self.head(last)  # (batch, num_classes)
+
+
+class MLP(nn.Module):
+    """One-to-one: the 178 samples as one flat vector, with no notion of time order."""
+
+    def __init__(
+        self, num_classes: int = 5, seq_len: int = 178, num_hiddens=(256, 128), dropout=0.2
+    ):
+        super().__init__()
+        layers, width = [], seq_len
+        for h in num_hiddens:
+            layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout)]
+            width = h
+        self.net = nn.Sequential(nn.Flatten(), *layers, nn.Linear(width, num_classes))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.net(X)  # (batch, seq_len, 1) -> (batch, num_classes)
+
+
+def summary_features(X: torch.Tensor) -> torch.Tensor:
+    """Aggregate features of each sequence, the "one vector per patient" of one-to-one tasks.
+
+    Per row: mean, standard deviation, minimum, maximum, mean absolute first difference (line
+    length), zero-crossing rate around the mean, and the share of power in five frequency bands.
+    `(batch, seq_len, 1) -> (batch, 11)`.
+    """
+    x = X[..., 0]  # (batch, seq_len)
+    centred = x - x.mean(dim=1, keepdim=True)
+    diff = x.diff(dim=1)
+    crossings = (centred[:, 1:] * centred[:, :-1] < 0).float().mean(dim=1)
+    power = torch.fft.rfft(centred, dim=1).abs() ** 2  # (batch, seq_len // 2 + 1)
+    bands = torch.tensor_split(power[:, 1:], 5, dim=1)
+    band_power = torch.stack([b.sum(dim=1) for b in bands], dim=1)
+    band_share = band_power / band_power.sum(dim=1, keepdim=True).clamp_min(1e-12)
+    stats = [x.mean(1), x.std(1), x.min(1).values, x.max(1).values, diff.abs().mean(1), crossings]
+    return torch.cat([torch.stack(stats, dim=1), band_share], dim=1)
+
+
+class FeatureMLP(nn.Module):
+    """One-to-one on summary features: an MLP on `summary_features(X)`, standardised by BatchNorm."""
+
+    def __init__(self, num_classes: int = 5, num_hiddens: int = 64, dropout: float = 0.1):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.BatchNorm1d(11),
+            nn.Linear(11, num_hiddens), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(num_hiddens, num_hiddens), nn.ReLU(),
+            nn.Linear(num_hiddens, num_classes),
+        )  # fmt: skip
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.net(summary_features(X))
+
+
+def conv_block(c_in: int, c_out: int, kernel_size: int, pool: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv1d(c_in, c_out, kernel_size, padding=kernel_size // 2),
+        nn.BatchNorm1d(c_out),
+        nn.ReLU(),
+        nn.MaxPool1d(pool),
+    )
+
+
+class CNN(nn.Module):
+    """A 1-D convolutional baseline: three conv blocks, global average pooling, a linear layer."""
+
+    def __init__(self, num_classes: int = 5, channels=(32, 64, 64), dropout: float = 0.2):
+        super().__init__()
+        c1, c2, c3 = channels
+        self.features = nn.Sequential(
+            conv_block(1, c1, 7, 2), conv_block(c1, c2, 5, 2), conv_block(c2, c3, 3, 2)
+        )
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c3, num_classes))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        h = self.features(X.transpose(1, 2))  # (batch, 1, seq_len) -> (batch, c3, seq_len / 8)
+        return self.head(h.mean(dim=2))
+
+
+class ConvGRU(nn.Module):
+    """The recommended model: a convolutional front end feeding a bidirectional GRU.
+
+    The convolutions learn local wave shapes and shorten the sequence eightfold (178 -> 22 steps),
+    so the GRU models the rhythm over the whole second with far fewer recurrent steps: faster to
+    train and easier for the gradient to cross.
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 5,
+        channels=(32, 64, 64),
+        num_hiddens: int = 64,
+        dropout: float = 0.3,
+    ):
+        super().__init__()
+        c1, c2, c3 = channels
+        self.features = nn.Sequential(
+            conv_block(1, c1, 7, 2), conv_block(c1, c2, 5, 2), conv_block(c2, c3, 3, 2)
+        )
+        self.gru = nn.GRU(c3, num_hiddens, batch_first=True, bidirectional=True)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * num_hiddens, num_classes))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        h = self.features(X.transpose(1, 2)).transpose(1, 2)  # (batch, seq_len / 8, c3)
+        out, _ = self.gru(h)  # (batch, steps, 2 * num_hiddens)
+        # Both the mean over steps and the max: a rhythm anywhere in the second counts.
+        pooled = torch.cat([out.mean(dim=1), out.amax(dim=1)], dim=1)
+        return self.head(pooled)  # (batch, num_classes)
+
+
+class SeqLabeller(nn.Module):
+    """Many-to-many: a class for every time step (e.g. seizure or not, sample by sample).
+
+    A causal (unidirectional) GRU, optionally after a strided convolution that turns `stride`
+    samples into one step; the output has one row per step: `(batch, seq_len / stride, classes)`.
+    """
+
+    def __init__(self, num_classes: int = 2, num_hiddens: int = 32, stride: int = 1):
+        super().__init__()
+        self.stride = stride
+        self.embed = nn.Conv1d(1, num_hiddens, kernel_size=stride, stride=stride)
+        self.gru = nn.GRU(num_hiddens, num_hiddens, batch_first=True)
+        self.head = nn.Linear(num_hiddens, num_classes)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.embed(X.transpose(1, 2))).transpose(1, 2)  # (batch, steps, hidden)
+        out, _ = self.gru(h)  # (batch, steps, num_hiddens)
+        return self.head(out)  # (batch, steps, num_classes)
+
+
+# --- named configurations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the book trains a model: optimiser settings, epochs, batch size, input scaling."""
+
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 3e-3
+    weight_decay: float = 1e-2
+    optimizer: str = "adamw"  # "adamw" or "adam" (the course lab's default Adam)
+    schedule: str = "onecycle"  # "onecycle" or "constant"
+    clip: float | None = 1.0  # max gradient norm; None for no clipping
+    patience: int | None = None  # early stopping on validation accuracy; None keeps every epoch
+    standardize: bool = True
+    augment: bool = False  # random amplitude scaling and sign flips of the training rows
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    description: str
+    build: object  # callable(num_classes) -> nn.Module
+    recipe: Recipe = field(default_factory=Recipe)
+    category: str = "many-to-one"
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in [
+        ModelSpec(
+            "mlp",
+            "one-to-one: MLP on the 178 samples as one flat vector",
+            lambda k: MLP(k),
+            Recipe(epochs=40, lr=1e-3),
+            "one-to-one",
+        ),
+        ModelSpec(
+            "mlp-features",
+            "one-to-one: MLP on 11 summary features of each segment",
+            lambda k: FeatureMLP(k),
+            Recipe(epochs=40, lr=3e-3),
+            "one-to-one",
+        ),
+        ModelSpec(
+            "cnn", "1-D CNN baseline: 3 conv blocks, global average pooling", lambda k: CNN(k)
+        ),
+        ModelSpec(
+            "rnn",
+            "many-to-one: vanilla tanh RNN, 1 layer, 32 hidden, last step -> linear",
+            lambda k: SeqClassifier("rnn", k, num_hiddens=32),
+            Recipe(epochs=15, batch_size=64, lr=3e-3),
+        ),
+        ModelSpec(
+            "lstm",
+            "many-to-one: LSTM, 1 layer, 32 hidden, last step -> linear",
+            lambda k: SeqClassifier("lstm", k, num_hiddens=32),
+            Recipe(epochs=15, batch_size=64, lr=3e-3),
+        ),
+        ModelSpec(
+            "gru",
+            "many-to-one: GRU, 1 layer, 32 hidden, last step -> linear",
+            lambda k: SeqClassifier("gru", k, num_hiddens=32),
+            Recipe(epochs=15, batch_size=64, lr=3e-3),
+        ),
+        ModelSpec(
+            "course-gru",
+            "the CSE6250 lab's recipe: 2-layer GRU, 32 hidden, dropout 0.5, Adam, batch 10, "
+            "15 epochs, raw inputs",
+            lambda k: SeqClassifier("gru", k, num_hiddens=32, num_layers=2, dropout=0.5),
+            Recipe(
+                epochs=15,
+                batch_size=10,
+                lr=1e-3,
+                weight_decay=0.0,
+                optimizer="adam",
+                schedule="constant",
+                clip=None,
+                standardize=False,
+            ),  # fmt: skip
+        ),
+        ModelSpec(
+            "conv-gru",
+            "recommended: conv front end (178 -> 22 steps) feeding a bidirectional GRU",
+            lambda k: ConvGRU(k),
+            Recipe(epochs=30, batch_size=64, lr=3e-3),
+        ),
+    ]
+}
+RECOMMENDED = {"five-class": "conv-gru", "binary": "conv-gru"}
+
+
+def build_model(name: str, num_classes: int) -> nn.Module:
+    """A fresh model by name (see `MODELS`), seeded by the caller."""
+    if name not in MODELS:
+        raise KeyError(name)
+    return MODELS[name].build(num_classes)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
