@@ -64,7 +64,8 @@ def cmd_models(args: argparse.Namespace) -> None:
 
     width = max(len(n) for n in MODELS)
     for name, spec in MODELS.items():
-        mark = " (recommended)" if name in RECOMMENDED.values() else ""
+        tasks = [task for task, model in RECOMMENDED.items() if model == name]
+        mark = f" (recommended for {', '.join(tasks)})" if tasks else ""
         print(f"{name:<{width}}  {spec.description}{mark}")
 
 

@@ -28,3 +28,307 @@ def plot_class_segments(table: pd.DataFrame, chunk: int = 12, number: int = 1) -
     axes[-1].set_xlabel("time (s)")
     fig.tight_layout()
     return fig
+
+
+# --- sequence task categories (chapter: sequence tasks) -----------------------------------------
+
+
+def plot_task_categories() -> plt.Figure:
+    """Karpathy's input/output categories as boxes: inputs (bottom), hidden states, outputs (top)."""
+    layouts = {
+        "one-to-one": ([0], [0]),
+        "one-to-many": ([0], [0, 1, 2, 3]),
+        "many-to-one": ([0, 1, 2, 3], [3]),
+        "many-to-many": ([0, 1, 2, 3], [0, 1, 2, 3]),
+    }
+    fig, axes = plt.subplots(1, 4, figsize=(10, 3.2))
+    for ax, (title, (ins, outs)) in zip(axes, layouts.items(), strict=True):
+        steps = max(ins + outs) + 1
+        for t in range(steps):
+            _box(ax, t, 1, "#9ecae1")  # hidden state
+            if t > 0:
+                ax.annotate("", (t - 0.3, 1), (t - 0.7, 1), arrowprops={"arrowstyle": "->"})
+            if t in ins:
+                _box(ax, t, 0, "#fdae6b")
+                ax.annotate("", (t, 0.7), (t, 0.3), arrowprops={"arrowstyle": "->"})
+            if t in outs:
+                _box(ax, t, 2, "#a1d99b")
+                ax.annotate("", (t, 1.7), (t, 1.3), arrowprops={"arrowstyle": "->"})
+        ax.set_xlim(-0.6, 3.6)
+        ax.set_ylim(-0.5, 2.5)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(title, fontsize=10)
+    axes[0].text(-0.55, 0, "input", fontsize=8, ha="right", va="center")
+    axes[0].text(-0.55, 1, "hidden", fontsize=8, ha="right", va="center")
+    axes[0].text(-0.55, 2, "output", fontsize=8, ha="right", va="center")
+    fig.tight_layout()
+    return fig
+
+
+def _box(ax, x: float, y: float, color: str) -> None:
+    ax.add_patch(plt.Rectangle((x - 0.3, y - 0.3), 0.6, 0.6, color=color, ec="black", lw=0.8))
+
+
+def plot_onset(
+    X: np.ndarray, y: np.ndarray, p_seizure: np.ndarray, stride: int, fs: float
+) -> plt.Figure:
+    """One stitched sequence: the EEG with its true labels, and the labeller's P(seizure) per step."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4.5), sharex=True)
+    t = np.arange(len(X)) / fs
+    top.plot(t, X, lw=0.6, color="0.3")
+    onset = int(np.argmax(y)) if y.any() else len(y)
+    top.axvline(onset / fs, color="C3", ls="--", label="true onset")
+    top.set_ylabel("EEG (standardised)")
+    top.legend(loc="upper left", fontsize=8)
+    steps = (np.arange(len(p_seizure)) + 1) * stride / fs
+    bottom.step(steps, p_seizure, where="post", color="C0", label="P(seizure), per step")
+    bottom.axvline(onset / fs, color="C3", ls="--")
+    bottom.axhline(0.5, color="0.6", lw=0.8)
+    bottom.set_ylim(-0.05, 1.05)
+    bottom.set_ylabel("P(seizure)")
+    bottom.set_xlabel("time (s)")
+    bottom.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(histories: dict, metric: str = "valid_acc", ax=None) -> plt.Figure:
+    """Curves of one History field (e.g. "valid_acc", "train_loss") for several named runs."""
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name, h in histories.items():
+        values = getattr(h, metric) if not isinstance(h, dict) else h[metric]
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=3, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric.replace("_", " "))
+    ax.legend(fontsize=8)
+    return fig if fig is not None else ax.figure
+
+
+# --- back-propagation through time and gated cells (chapters bptt and gated_cells) ---------------
+
+
+def _node(ax, xy, label, color="#dbe9f6", radius=0.34):
+    from matplotlib.patches import Circle
+
+    ax.add_patch(Circle(xy, radius, facecolor=color, edgecolor="black", lw=1.2, zorder=3))
+    ax.text(*xy, label, ha="center", va="center", fontsize=12, zorder=4)
+
+
+def _edge(ax, a, b, label=None, color="black", radius=0.34, rad=0.0, side=(0.0, 0.0), **kw):
+    """An arrow from node centre ``a`` to node centre ``b`` (circle edge to circle edge)."""
+    from matplotlib.patches import FancyArrowPatch
+
+    (x0, y0), (x1, y1) = a, b
+    d = np.hypot(x1 - x0, y1 - y0)
+    ux, uy = (x1 - x0) / d, (y1 - y0) / d
+    start = (x0 + radius * ux, y0 + radius * uy)
+    end = (x1 - radius * ux, y1 - radius * uy)
+    arrow = FancyArrowPatch(
+        start, end, arrowstyle="-|>", mutation_scale=13, color=color, lw=1.3, zorder=2,
+        connectionstyle=f"arc3,rad={rad}", **kw,
+    )  # fmt: skip
+    ax.add_patch(arrow)
+    if label:
+        mx, my = (start[0] + end[0]) / 2 + side[0], (start[1] + end[1]) / 2 + side[1]
+        ax.text(mx, my, label, ha="center", va="center", fontsize=12, color=color, zorder=4)
+
+
+def plot_unrolled_rnn(
+    num_steps: int = 4, many_to_one: bool = False, backward: bool = False, folded: bool = True
+) -> plt.Figure:
+    """The computational graph of a recurrent network, folded and unrolled over ``num_steps``.
+
+    As in Goodfellow et al. (2016), fig. 10.3: inputs x_t feed the hidden states h_t through U,
+    each h_{t-1} feeds h_t through W (the same W at every step), and h_t feeds the output o_t
+    through V; the loss L_t compares o_t with the target y_t. ``many_to_one`` keeps only the last
+    output and loss (the book's classifiers). ``backward`` adds the gradient's paths in red:
+    down from each loss and leftwards from h_{t+1} to h_t -- back-propagation through time.
+    """
+    rows = {"x": 0.0, "h": 1.4, "o": 2.8, "L": 4.2, "y": 5.6}
+    colors = {"x": "#e8f3e0", "h": "#dbe9f6", "o": "#fde9d4", "L": "#f6d6d6", "y": "#eeeeee"}
+    dx = 1.9
+    left = 3.4 if folded else 0.5  # where the unrolled graph starts (h_0)
+    width = left + dx * num_steps + 0.8
+    height = rows["y"] + 1.2
+    scale = min(0.62, 11 / width)  # inches per unit, at most 11 inches wide
+    fig, ax = plt.subplots(figsize=(scale * width, scale * height))
+    red = "#c0392b"
+
+    if folded:  # the folded graph: one set of nodes, a loop for the recurrence
+        fx = 0.6
+        for key in "xhoLy":
+            _node(ax, (fx, rows[key]), f"${key}$", colors[key])
+        _edge(ax, (fx, rows["x"]), (fx, rows["h"]), "$U$", side=(-0.28, 0))
+        _edge(ax, (fx, rows["h"]), (fx, rows["o"]), "$V$", side=(-0.28, 0))
+        _edge(ax, (fx, rows["o"]), (fx, rows["L"]))
+        _edge(ax, (fx, rows["y"]), (fx, rows["L"]))
+        # The recurrence: h feeds itself, through a one-step delay (the black square).
+        from matplotlib.patches import FancyArrowPatch
+
+        sq = (fx + 0.95, rows["h"])
+        ax.add_patch(plt.Rectangle((sq[0] - 0.09, sq[1] - 0.09), 0.18, 0.18, color="black"))
+        style = {"arrowstyle": "-|>", "mutation_scale": 13, "lw": 1.3, "color": "black"}
+        ax.add_patch(
+            FancyArrowPatch((fx + 0.24, rows["h"] + 0.24), (sq[0], sq[1] + 0.1),
+                            connectionstyle="arc3,rad=-0.5", **style)
+        )  # fmt: skip
+        ax.add_patch(
+            FancyArrowPatch((sq[0], sq[1] - 0.1), (fx + 0.24, rows["h"] - 0.24),
+                            connectionstyle="arc3,rad=-0.5", **style)
+        )  # fmt: skip
+        loop = sq
+        ax.text(loop[0] + 0.3, loop[1], "$W$", fontsize=12, va="center")
+        ax.annotate(
+            "", xy=(left - 0.55, rows["h"] + 0.7), xytext=(fx + 1.6, rows["h"] + 0.7),
+            arrowprops={"arrowstyle": "-|>", "lw": 2, "color": "0.4"},
+        )  # fmt: skip
+        ax.text((fx + 1.6 + left - 0.55) / 2, rows["h"] + 1.0, "unfold", ha="center", color="0.3")
+
+    # The unrolled graph: h_0, then one column per step.
+    _node(ax, (left, rows["h"]), "$h_0$", colors["h"])
+    for t in range(1, num_steps + 1):
+        cx = left + dx * t
+        show_out = not many_to_one or t == num_steps
+        _node(ax, (cx, rows["x"]), f"$x_{t}$", colors["x"])
+        _node(ax, (cx, rows["h"]), f"$h_{t}$", colors["h"])
+        _edge(ax, (cx, rows["x"]), (cx, rows["h"]), "$U$", side=(-0.25, 0))
+        _edge(ax, (cx - dx, rows["h"]), (cx, rows["h"]), "$W$", side=(0, 0.22))
+        if show_out:
+            label = "" if many_to_one else f"_{t}"
+            for key in "oLy":
+                _node(ax, (cx, rows[key]), f"${key}{label}$", colors[key])
+            _edge(ax, (cx, rows["h"]), (cx, rows["o"]), "$V$", side=(-0.25, 0))
+            _edge(ax, (cx, rows["o"]), (cx, rows["L"]))
+            _edge(ax, (cx, rows["y"]), (cx, rows["L"]))
+        if backward:
+            off = 0.42
+            if show_out:  # down from the loss, beside the forward arrows
+                for a, b in (("L", "o"), ("o", "h")):
+                    down = (cx + off, rows[a]), (cx + off, rows[b])
+                    _edge(ax, *down, color=red, ls="--", radius=0.2)
+            _edge(
+                ax, (cx, rows["h"] - off), (cx - dx, rows["h"] - off), color=red, ls="--",
+                radius=0.3, rad=-0.25,
+            )  # fmt: skip
+    if backward:
+        from matplotlib.lines import Line2D
+
+        handles = [
+            Line2D([], [], color="black", lw=1.3, label="forward pass"),
+            Line2D([], [], color=red, lw=1.3, ls="--", label="backward pass (gradients)"),
+        ]
+        ax.legend(handles=handles, loc="upper left", fontsize=9, frameon=False)
+    ax.set_xlim(0, width)
+    ax.set_ylim(-0.6, rows["y"] + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_truncation_errors(errors: pd.DataFrame) -> plt.Figure:
+    """Relative error of truncated-BPTT gradients against the window k2 (``unroll.truncation_errors``)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for column, marker in zip(errors.columns, "os", strict=False):
+        ax.loglog(errors.index, errors[column], marker=marker, label=f"TBPTT, {column}")
+    ax.set_xticks(list(errors.index), [str(k) for k in errors.index])
+    ax.minorticks_off()
+    ax.set_xlabel("window $k_2$ (steps back-propagated through)")
+    ax.set_ylabel("relative error of the gradient")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_bptt_cost(cost: pd.DataFrame, window: int | None = None) -> plt.Figure:
+    """Time and stored activations of BPTT against seq_len (``unroll.bptt_cost``).
+
+    ``window``: also mark the memory of truncated BPTT through windows of that many steps, which
+    stays flat whatever the sequence length (read from ``cost`` at seq_len == window).
+    """
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 3.8))
+    T = cost.index.to_numpy()
+    ax_t.plot(T, 1000 * cost["seconds"], "o-")
+    ax_t.set_ylabel("forward + backward (ms)")
+    ax_t.set_title("time")
+    ax_m.plot(T, cost["saved_bytes"] / 2**20, "o-", label="full BPTT")
+    if window is not None:
+        ax_m.axhline(
+            cost.loc[window, "saved_bytes"] / 2**20, color="C1", ls="--",
+            label=f"truncated, windows of {window}",
+        )  # fmt: skip
+        ax_m.legend()
+    ax_m.set_ylabel("activations stored for backward (MiB)")
+    ax_m.set_title("memory")
+    for ax in (ax_t, ax_m):
+        ax.set_xlabel("seq_len (time steps)")
+        ax.set_xlim(0, None)
+        ax.set_ylim(0, None)
+        ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gate_activations(
+    X: np.ndarray, gates: dict[str, np.ndarray], titles: list[str]
+) -> plt.Figure:
+    """EEG rows and, under each, heatmaps of gate activations over time (hidden unit x step).
+
+    ``X``: (rows, seq_len) inputs; ``gates``: {row label of the panel: (rows, seq_len, hidden)};
+    ``titles``: one per row of ``X``. Units are sorted by their mean activation over all rows so
+    that the same unit sits on the same line in every panel. Colour: 0 (closed) to 1 (open).
+    """
+    num_rows = len(titles)
+    fig, axes = plt.subplots(
+        1 + len(gates), num_rows, figsize=(5 * num_rows, 1.8 + 2.1 * len(gates)),
+        sharex=True, squeeze=False, gridspec_kw={"height_ratios": [1] + [1.6] * len(gates)},
+    )  # fmt: skip
+    t = np.arange(X.shape[1]) / data.SAMPLING_RATE
+    ymax = np.abs(X).max() * 1.05
+    for j, title in enumerate(titles):
+        axes[0, j].plot(t, X[j], lw=0.9, color="black")
+        axes[0, j].set_title(title, fontsize=10)
+        axes[0, j].set_ylim(-ymax, ymax)
+    axes[0, 0].set_ylabel("EEG (standardised)")
+    for i, (name, values) in enumerate(gates.items(), start=1):
+        order = np.argsort(values.mean(axis=(0, 1)))
+        for j in range(num_rows):
+            image = axes[i, j].imshow(
+                values[j][:, order].T, aspect="auto", origin="lower", cmap="viridis", vmin=0,
+                vmax=1, extent=(t[0], t[-1], -0.5, values.shape[2] - 0.5), interpolation="nearest",
+            )  # fmt: skip
+        axes[i, 0].set_ylabel(f"{name}\nhidden unit")
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    fig.tight_layout(rect=(0, 0, 0.9, 1))  # leave room for the colour bar on the right
+    bottom, top = axes[-1, -1].get_position().y0, axes[1, -1].get_position().y1
+    cax = fig.add_axes((0.92, bottom, 0.015, top - bottom))
+    fig.colorbar(image, cax=cax, label="gate value")
+    return fig
+
+
+def plot_gradient_flows(
+    flows: dict[str, np.ndarray], init_flows: dict[str, np.ndarray] | None = None
+) -> plt.Figure:
+    """``||dL/dh_t|| / ||dL/dh_T||`` against t, log scale, one line per model.
+
+    ``flows``: {label: (seq_len,) gradient norms} of trained models (solid lines);
+    ``init_flows``: the same models before training (dashed, same colours).
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for k, (label, flow) in enumerate(flows.items()):
+        t = np.arange(1, len(flow) + 1)
+        ax.semilogy(t, flow / flow[-1], color=f"C{k}", label=f"{label}, trained")
+        if init_flows is not None and label in init_flows:
+            init = init_flows[label]
+            ax.semilogy(t, init / init[-1], color=f"C{k}", ls="--", lw=1, label=f"{label}, initial")
+    ax.set_xlabel("time step t")
+    ax.set_ylabel(r"$\|\partial L/\partial h_t\|\ /\ \|\partial L/\partial h_T\|$")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    return fig

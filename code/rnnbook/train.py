@@ -126,7 +126,8 @@ class Trainer:
                 X, y = X.to(self.device), y.to(self.device)
                 if r.augment:
                     X = augment(X, generator)
-                y_hat = self.model(X)  # (batch, num_classes)
+                y_hat = self.model(X)  # (batch, num_classes), or (batch, steps, num_classes)
+                y_hat, y = flat(y_hat, y)
                 loss = loss_fn(y_hat, y)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -176,18 +177,31 @@ class Trainer:
 
     def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         """(mean cross-entropy, accuracy) on X, y."""
-        y_hat = self.predict(X)
+        y_hat, y = flat(self.predict(X), y)
         loss = nn.functional.cross_entropy(y_hat, y).item()
         return loss, (y_hat.argmax(1) == y).float().mean().item()
 
 
-def augment(X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Label-preserving noise for EEG rows: amplitude scaled by about ±10 % and polarity flipped
-    at random (the sign of a scalp or depth electrode's voltage depends on the reference)."""
-    n = X.shape[0]
-    scale = torch.exp(0.1 * torch.randn(n, 1, 1, generator=generator))
-    sign = torch.where(torch.rand(n, 1, 1, generator=generator) < 0.5, -1.0, 1.0)
-    return X * (scale * sign).to(X.device, X.dtype)
+def flat(y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Many-to-many outputs `(batch, steps, classes)` and labels `(batch, steps)` become one long
+    batch of steps, so one loss and one accuracy serve every task category."""
+    if y_hat.dim() == 3:
+        return y_hat.reshape(-1, y_hat.shape[-1]), y.reshape(-1)
+    return y_hat, y
+
+
+def augment(X: torch.Tensor, generator: torch.Generator, crop: int = 160) -> torch.Tensor:
+    """Label-preserving noise for one-second EEG rows: a random `crop`-sample window of each row
+    (where a one-second cut starts is arbitrary) with its amplitude scaled by about ±10 %.
+
+    `(batch, seq_len, input) -> (batch, crop, input)`; the models that use it read any length.
+    """
+    n, seq_len, _ = X.shape
+    offsets = torch.randint(0, seq_len - crop + 1, (n, 1), generator=generator)
+    idx = (offsets + torch.arange(crop)).to(X.device)  # (batch, crop)
+    X = X.gather(1, idx.unsqueeze(2).expand(-1, -1, X.shape[2]))
+    scale = torch.exp(0.1 * torch.randn(n, 1, 1, generator=generator)).to(X.device, X.dtype)
+    return X * scale
 
 
 # --- checkpoints ---------------------------------------------------------------------------------

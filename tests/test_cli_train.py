@@ -1,0 +1,155 @@
+"""`rnnbook models`, `train` and `evaluate` as a user runs them, including every error path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from test_cli_data import assert_one_line_error, run
+
+from rnnbook import data
+from rnnbook.models import MODELS
+
+
+def test_models_lists_every_name():
+    result = run("models")
+    assert result.returncode == 0
+    for name in MODELS:
+        assert name in result.stdout
+    assert "(recommended for five-class)" in result.stdout
+    assert "(recommended for binary)" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    result = run(
+        "train", "--model", "mlp-features", "--task", "binary", "--epochs", "2", "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_train_writes_metrics_and_checkpoint(trained):
+    out, result = trained
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in (
+        "accuracy",
+        "per_class_accuracy",
+        "confusion_matrix",
+        "roc_auc",
+        "train_seconds",
+        "epochs",
+        "model",
+        "task",
+        "split",
+        "seed",
+        "n_train",
+        "n_valid",
+        "n_test",
+    ):
+        assert key in metrics
+    assert (metrics["n_train"], metrics["n_valid"], metrics["n_test"]) == (7360, 1840, 2300)
+    assert metrics["epochs"] == 2 and metrics["model"] == "mlp-features"
+    assert metrics["accuracy"] > 0.9  # seizure vs rest from summary features, 2 epochs
+    assert (out / "model.pt").is_file()
+    assert "test accuracy" in result.stdout
+
+
+def test_evaluate_recomputes_the_metrics(trained):
+    out, _ = trained
+    result = run("evaluate", str(out / "model.pt"))
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert f"test accuracy {metrics['accuracy']:.4f}" in result.stdout
+    assert "ROC AUC" in result.stdout
+
+
+def test_train_on_a_users_csv(tmp_path):
+    csv = tmp_path / "uci.csv"
+    data.export_uci_csv(csv)
+    result = run(
+        "train",
+        "--model",
+        "mlp-features",
+        "--task",
+        "binary",
+        "--split",
+        "recording",
+        "--epochs",
+        "1",
+        "--csv",
+        str(csv),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    assert metrics["split"] == "recording" and metrics["n_test"] == 2300
+
+
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["--epochs", "0"], "--epochs: must be at least 1"),
+        (["--epochs", "-3"], "--epochs: must be at least 1"),
+        (["--batch-size", "0"], "--batch-size: must be at least 1"),
+        (["--batch-size", "ten"], "--batch-size: not a whole number"),
+        (["--lr", "nan"], "--lr: must be a finite number above 0"),
+        (["--lr", "inf"], "--lr: must be a finite number above 0"),
+        (["--lr", "-1"], "--lr: must be a finite number above 0"),
+        (["--model", "transformer"], "--model: invalid choice"),
+        (["--task", "three-class"], "--task: invalid choice"),
+        ([], "the following arguments are required: --out"),
+    ],
+)
+def test_train_argument_errors_exit_2(tmp_path, args, fragment):
+    out = [] if not args else ["--out", str(tmp_path / "o")]
+    result = run("train", *args, *out)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr and fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_train_into_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("x")
+    result = run("train", "--model", "mlp", "--epochs", "1", "--out", str(tmp_path / "f"))
+    assert_one_line_error(result, 1, "exists and is not a folder")
+
+
+def test_train_with_a_broken_csv(tmp_path):
+    (tmp_path / "b.csv").write_text(",X1,y\n1,2,3\n")
+    result = run(
+        "train",
+        "--model",
+        "mlp",
+        "--epochs",
+        "1",
+        "--csv",
+        str(tmp_path / "b.csv"),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert_one_line_error(result, 1, "column X2 is missing")
+
+
+class Evil:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch pwned",))
+
+
+@pytest.mark.parametrize("kind", ["missing", "corrupt", "hostile"])
+def test_evaluate_bad_checkpoints(tmp_path, kind):
+    path = tmp_path / "m.pt"
+    if kind == "corrupt":
+        path.write_bytes(b"\x80\x04garbage")
+    elif kind == "hostile":
+        torch.save({"config": "{}", "state_dict": Evil()}, path)
+    result = run("evaluate", str(path), cwd=tmp_path)
+    fragment = "no such checkpoint" if kind == "missing" else "not a safe rnnbook checkpoint"
+    assert_one_line_error(result, 1, fragment)
+    assert not (tmp_path / "pwned").exists()

@@ -1,0 +1,113 @@
+"""Every model: shapes, seeded golden outputs, the registry and the course recipe."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rnnbook import models
+from rnnbook.models import MODELS, build_model, count_parameters
+
+# First three logits of row 0, for torch.manual_seed(0) and the fixed input `fixed_input()`,
+# recorded with torch 2.13.0 (CPU). A change here means a model's definition or init changed.
+GOLDEN = {
+    "mlp": [0.0843, 0.079678, -0.123565],
+    "mlp-features": [-0.134041, -0.09123, -0.091051],
+    "cnn": [0.004331, 0.074165, -0.075278],
+    "rnn": [0.025433, -0.026326, 0.027907],
+    "lstm": [0.107993, 0.011332, 0.110668],
+    "gru": [0.198533, 0.124041, -0.145744],
+    "course-gru": [0.00678, -0.168429, -0.197391],
+    "conv-gru": [0.005097, -0.028435, -0.041687],
+    "conv-gru-binary": [0.005097, -0.028435, -0.041687],
+}
+
+
+def fixed_input(batch: int = 4, seq_len: int = 178) -> torch.Tensor:
+    t = torch.linspace(0, 1, seq_len)
+    rows = [torch.sin(2 * torch.pi * (3 + i) * t) * (1 + 0.5 * i) for i in range(batch)]
+    return torch.stack(rows).unsqueeze(2)  # (batch, seq_len, 1)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("num_classes", [5, 2])
+def test_output_shape(name, num_classes):
+    torch.manual_seed(0)
+    model = build_model(name, num_classes).eval()
+    y_hat = model(fixed_input())
+    assert y_hat.shape == (4, num_classes)
+    assert torch.isfinite(y_hat).all()
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_golden_outputs(name):
+    torch.manual_seed(0)
+    model = build_model(name, 5).eval()
+    with torch.no_grad():
+        y_hat = model(fixed_input())
+    assert y_hat[0, :3].tolist() == pytest.approx(GOLDEN[name], abs=1e-5)
+
+
+def test_registry_descriptions_and_recommended():
+    for name, spec in MODELS.items():
+        assert spec.name == name and len(spec.description) > 10
+    assert set(models.RECOMMENDED) == {"five-class", "binary"}
+    assert all(name in MODELS for name in models.RECOMMENDED.values())
+
+
+def test_course_gru_is_the_lab_recipe():
+    spec = MODELS["course-gru"]
+    model = build_model("course-gru", 5)
+    gru = model.rnn
+    assert isinstance(gru, torch.nn.GRU)
+    assert (gru.num_layers, gru.hidden_size, gru.dropout, gru.batch_first) == (2, 32, 0.5, True)
+    r = spec.recipe
+    assert (r.optimizer, r.lr, r.weight_decay, r.batch_size, r.epochs) == (
+        "adam",
+        1e-3,
+        0.0,
+        10,
+        15,
+    )
+    assert r.standardize is False and r.schedule == "constant" and r.clip is None
+    # nn.GRU(1, 32, 2 layers) + Linear(32, 5): the lab's parameter count.
+    assert (
+        count_parameters(model) == 3 * (32 * 1 + 32 * 32 + 64) + 3 * (32 * 32 * 2 + 64) + 32 * 5 + 5
+    )
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_scratch_classifier_equals_torch_classifier(cell):
+    torch.manual_seed(1)
+    fast = models.SeqClassifier(cell, 5, num_hiddens=8, num_layers=2).eval()
+    slow = models.SeqClassifier(cell, 5, num_hiddens=8, num_layers=2, scratch=True).eval()
+    slow.load_state_dict(fast.state_dict())
+    X = fixed_input()
+    torch.testing.assert_close(slow(X), fast(X), atol=1e-5, rtol=1e-5)
+
+
+def test_bidirectional_classifier_reads_both_ends():
+    torch.manual_seed(0)
+    model = models.SeqClassifier("gru", 3, num_hiddens=6, bidirectional=True).eval()
+    assert model.head.in_features == 12
+    assert model(fixed_input()).shape == (4, 3)
+
+
+def test_summary_features():
+    X = fixed_input()
+    f = models.summary_features(X)
+    assert f.shape == (4, 11)
+    assert torch.allclose(f[:, 6:].sum(1), torch.ones(4))  # band shares add up to 1
+    # A pure sine of 3 + i cycles per second lands its power in the lowest band.
+    assert (f[:, 6] > 0.9).all()
+
+
+def test_labeller_is_many_to_many():
+    torch.manual_seed(0)
+    model = models.SeqLabeller(num_classes=2, num_hiddens=8, stride=2)
+    assert model(fixed_input(seq_len=20)).shape == (4, 10, 2)
+
+
+def test_unknown_model():
+    with pytest.raises(KeyError):
+        build_model("transformer", 5)
