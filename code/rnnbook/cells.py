@@ -301,8 +301,9 @@ class RNN(_RecurrentLayer):
         act = torch.tanh if self.nonlinearity == "tanh" else torch.relu
         x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, hidden): W_ih x_t + b_ih, all t at once
         hs = []
-        for t in range(x.shape[1]):
-            h = act(x_proj[:, t] + _linear(h, w_hh, b_hh))  # (batch, hidden)
+        # unbind gives one view per step; indexing x_proj[:, t] would make the backward quadratic.
+        for x_t in x_proj.unbind(1):
+            h = act(x_t + _linear(h, w_hh, b_hh))  # (batch, hidden)
             hs.append(h)
         return {"h": hs}, h
 
@@ -352,8 +353,8 @@ class LSTM(_RecurrentLayer):
         h, c = state
         x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, 4 * hidden)
         steps = {key: [] for key in self.trace_keys}
-        for t in range(x.shape[1]):
-            gates = x_proj[:, t] + _linear(h, w_hh, b_hh)  # (batch, 4 * hidden)
+        for x_t in x_proj.unbind(1):  # one (batch, 4 * hidden) view per step
+            gates = x_t + _linear(h, w_hh, b_hh)  # (batch, 4 * hidden)
             i, f, g, o = gates.chunk(4, dim=1)  # each (batch, hidden)
             i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
             c = f * c + i * g  # forget some of the old memory, write some new
@@ -387,8 +388,8 @@ class GRU(_RecurrentLayer):
         w_ih, w_hh, b_ih, b_hh = self.layer_parameters(layer)
         x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, 3 * hidden)
         steps = {key: [] for key in self.trace_keys}
-        for t in range(x.shape[1]):
-            x_r, x_z, x_n = x_proj[:, t].chunk(3, dim=1)  # each (batch, hidden)
+        for x_t in x_proj.unbind(1):  # one (batch, 3 * hidden) view per step
+            x_r, x_z, x_n = x_t.chunk(3, dim=1)  # each (batch, hidden)
             h_r, h_z, h_n = _linear(h, w_hh, b_hh).chunk(3, dim=1)
             r = torch.sigmoid(x_r + h_r)  # how much of the past feeds the candidate
             z = torch.sigmoid(x_z + h_z)  # how much of the past is kept as is

@@ -332,3 +332,169 @@ def plot_gradient_flows(
     ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     return fig
+
+
+# --- training the seizure models (chapter: training) --------------------------------------------
+
+
+def plot_learning_curves(history, title: str = "") -> plt.Figure:
+    """Training and validation loss (left) and accuracy (right) of one `History`, per epoch."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.3))
+    epochs = np.arange(1, len(history.train_loss) + 1)
+    left.plot(epochs, history.train_loss, marker="o", ms=3, label="training")
+    left.plot(epochs, history.valid_loss, marker="o", ms=3, label="validation")
+    left.set_ylabel("cross-entropy loss")
+    right.plot(epochs, history.train_acc, marker="o", ms=3, label="training")
+    right.plot(epochs, history.valid_acc, marker="o", ms=3, label="validation")
+    right.set_ylabel("accuracy")
+    for ax in (left, right):
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(confusion, classes, title: str = "") -> plt.Figure:
+    """A confusion matrix (rows: true class, columns: predicted), each row as shares of its class."""
+    cm = np.asarray(confusion, dtype=float)
+    share = cm / cm.sum(axis=1, keepdims=True)
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            color = "white" if share[i, j] > 0.6 else "black"
+            ax.text(j, i, f"{int(cm[i, j])}", ha="center", va="center", fontsize=8, color=color)
+    ax.set_xticks(range(len(classes)), classes, rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(len(classes)), classes, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_roc(curves: dict) -> plt.Figure:
+    """ROC curves: `{label: (fpr, tpr, auc)}`, with the diagonal of a coin toss."""
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    for label, (fpr, tpr, auc) in curves.items():
+        ax.plot(fpr, tpr, label=f"{label} (AUC {auc:.4f})")
+    ax.plot([0, 1], [0, 1], color="0.7", ls="--", lw=0.8)
+    ax.set_xlabel("false positive rate (1 - specificity)")
+    ax.set_ylabel("true positive rate (sensitivity)")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+# --- chapter "Vanishing and exploding gradients" ------------------------------------------------
+
+
+def plot_step_gradients(
+    panels: dict[str, dict[str, np.ndarray]],
+    ylabel: str = r"$\|\partial L/\partial x_t\|\ /\ \|\partial L/\partial x_T\|$",
+    cue_steps: int | None = None,
+    cmap: str | None = None,
+) -> plt.Figure:
+    """Gradient norm against time step, each curve divided by its last step's value, log scale.
+
+    ``panels``: {panel title: {curve label: (seq_len,) norms}}, side by side with a shared y
+    axis. ``cue_steps`` shades steps 1..cue_steps (the cue of the long-gap task); ``cmap``
+    colours the curves in order from a colormap instead of the default cycle.
+    """
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(4.2 * len(panels) + 1.2, 3.8), sharey=True, squeeze=False
+    )
+    for ax, (title, curves) in zip(axes[0], panels.items(), strict=True):
+        colors = (
+            plt.get_cmap(cmap)(np.linspace(0.05, 0.95, len(curves)))
+            if cmap
+            else [f"C{k}" for k in range(len(curves))]
+        )
+        for color, (label, flow) in zip(colors, curves.items(), strict=True):
+            t = np.arange(1, len(flow) + 1)
+            ax.semilogy(t, flow / flow[-1], color=color, lw=1.4, label=label)
+        if cue_steps:
+            ax.axvspan(0.5, cue_steps + 0.5, color="0.85", zorder=0, label="cue")
+        ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("time step t")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0, 0].set_ylabel(ylabel)
+    axes[0, -1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def plot_long_gap_accuracy(table: pd.DataFrame, chance: float = 0.5) -> plt.Figure:
+    """Test accuracy against the gap's length, one line per model.
+
+    ``table``: ``longrange.run_long_gap(...).table`` (columns model, gap_seconds, gap_steps,
+    test_accuracy). The vanilla RNN is black; each gated cell has one colour, dashed at PyTorch's
+    initialisation and solid with the memory-gate bias.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, rows in table.groupby("model", sort=False):
+        color = "black" if name.startswith("RNN") else ("C0" if name.startswith("LSTM") else "C1")
+        style = "-" if ("bias" in name or name.startswith("RNN")) else "--"
+        ax.plot(rows["gap_seconds"], rows["test_accuracy"], style, marker="o", color=color,
+                label=name)  # fmt: skip
+    ax.axhline(chance, color="0.5", lw=0.8, ls=":", label="chance")
+    gaps = table.drop_duplicates("gap_seconds")
+    ax.set_xticks(gaps["gap_seconds"])
+    ax.set_xticklabels([f"{g:g} s\n{s} steps" for g, s in zip(gaps["gap_seconds"], gaps["gap_steps"], strict=True)])  # fmt: skip
+    ax.set_xlabel("gap between the cue and the answer")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0.4, 1.0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_memory_gates(gates: dict[str, tuple[np.ndarray, np.ndarray]]) -> plt.Figure:
+    """Each hidden unit's mean memory gate (forget gate f or update gate z), sorted.
+
+    ``gates``: {model name: (at initialisation, after training)}, each ``(num_hiddens,)`` from
+    ``longrange.memory_gate``. One panel per model; a unit whose gate is near 1 keeps its memory.
+    """
+    fig, axes = plt.subplots(1, len(gates), figsize=(4 * len(gates), 3.4), sharey=True,
+                             squeeze=False)  # fmt: skip
+    for ax, (name, (before, after)) in zip(axes[0], gates.items(), strict=True):
+        rank = np.arange(1, len(before) + 1)
+        ax.plot(rank, np.sort(before), "o-", ms=3, color="0.6", label="at initialisation")
+        ax.plot(rank, np.sort(after), "o-", ms=3, color="C2", label="after training")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("hidden unit (sorted)")
+        ax.set_ylim(0, 1)
+        ax.grid(True, alpha=0.3)
+    axes[0, 0].set_ylabel("mean gate value over the gap")
+    axes[0, 0].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_long_gap_examples(
+    X: np.ndarray, y: np.ndarray, cue_steps: int, classes=("seizure-free cue", "seizure cue")
+) -> plt.Figure:
+    """One sequence of each label of the long-gap task, as EEG over time, the cue shaded.
+
+    ``X``: ``(n, seq_len, samples_per_step)`` standardised sequences; ``y``: their labels. The
+    first sequence of each label is drawn; the steps are unfolded back into samples.
+    """
+    fig, axes = plt.subplots(2, 1, figsize=(8, 4.2), sharex=True, sharey=True)
+    samples_per_step = X.shape[2]
+    for ax, label in zip(axes, (1, 0), strict=True):
+        i = int(np.flatnonzero(np.asarray(y) == label)[0])
+        signal = np.asarray(X[i]).reshape(-1)  # (seq_len * samples_per_step,)
+        t = np.arange(len(signal)) / data.SAMPLING_RATE
+        ax.axvspan(0, cue_steps * samples_per_step / data.SAMPLING_RATE, color="0.88", label="cue")
+        ax.plot(t, signal, lw=0.7, color="C3" if label == 1 else "C0")
+        ax.set_title(f"label {label}: {classes[label]}", fontsize=9)
+        ax.set_ylabel("EEG (std.)")
+    axes[0].legend(fontsize=8, loc="upper right")
+    axes[-1].set_xlabel("time (s)")
+    fig.tight_layout()
+    return fig

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .data import SeqData
 from .errors import RNNBookError
@@ -263,3 +263,17 @@ def train_named(
 
 def as_floats(values) -> list[float]:
     return [float(v) for v in np.asarray(values).ravel()]
+
+
+def fit_and_score(
+    model: nn.Module, d: SeqData, epochs: int, seed: int = 0, **recipe
+) -> tuple[Trainer, float]:
+    """Train `model` on `d` for `epochs` with a `Recipe(**recipe)`; return it and its test accuracy.
+
+    The chapters' and tests' short experiments use this, so both run exactly the same thing.
+    """
+    set_seed(seed)
+    trainer = Trainer(model, Recipe(epochs=epochs, **recipe), seed=seed)
+    trainer.fit(d)
+    _, accuracy = trainer.evaluate(d.X_test, d.y_test)
+    return trainer, accuracy

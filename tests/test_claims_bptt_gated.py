@@ -1,0 +1,258 @@
+"""The central claims of the chapters "Recurrent networks and back-propagation through time"
+(book/bptt.md) and "Gated cells: LSTM and GRU" (book/gated_cells.md), checked on the real EEG
+with the same package functions and settings as the chapters.
+
+Thresholds are the measured values with a margin (the measurement is in the comment), never
+hopes. The brief training of the three classifiers is shared by a module-scoped fixture.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from rnnbook import bptt, cells, data, gating, models, unroll
+from rnnbook.utils import set_seed
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """The chapters run on one CPU thread; so do these tests (and they restore the setting)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def d(table):
+    """The binary task on the course's random split, as in both chapters."""
+    return data.make_tensors(data.split_random(table), task="binary")
+
+
+@pytest.fixture(scope="module")
+def small_rnn(d):
+    """The BPTT chapter's setup: 64 training rows in float64, a 16-unit nn.RNN and a read-out."""
+    X, y = d.X_train[:64].double(), d.y_train[:64]
+    set_seed(0)
+    rnn = nn.RNN(1, 16, batch_first=True).double()
+    head = nn.Linear(16, d.num_classes).double()
+    return rnn, head, bptt.RNNParams.from_modules(rnn, head), X, y
+
+
+# --- back-propagation through time ----------------------------------------------------------------
+
+
+def test_hand_written_bptt_equals_autograd_on_eeg(small_rnn):
+    rnn, head, params, X, y = small_rnn
+    result = bptt.bptt(params, X, y)
+    loss, reference = unroll.autograd_grads(rnn, head, X, y)
+    diffs = unroll.max_abs_diffs({**result.grads.as_dict(), "X": result.dX}, reference)
+    assert len(diffs) == 7
+    assert max(diffs.values()) < 1e-10  # measured 8e-17
+    assert abs(result.loss.item() - loss) < 1e-12
+    # The vanilla RNN's gradient at the first state is a vanishing fraction of the last's.
+    dh = result.dHs.norm(dim=(0, 2))
+    assert dh[0] / dh[-1] < 1e-30  # measured 5e-47
+
+
+def test_many_to_many_bptt_equals_autograd_on_eeg(small_rnn):
+    rnn, head, params, X, y = small_rnn
+    Y = y[:, None].expand(-1, X.shape[1])
+    result = bptt.bptt(params, X, Y, many_to_many=True)
+    _, reference = unroll.autograd_grads(rnn, head, X, Y, many_to_many=True)
+    diffs = unroll.max_abs_diffs({**result.grads.as_dict(), "X": result.dX}, reference)
+    assert max(diffs.values()) < 1e-10
+
+
+@pytest.mark.parametrize(("k1", "k2"), [(20, 20), (10, 30)])
+def test_truncated_bptt_equals_autograd_on_detached_windows(small_rnn, k1, k2):
+    rnn, head, params, X, y = small_rnn
+    Y = y[:, None].expand(-1, X.shape[1])
+    ours = bptt.truncated_bptt(params, X, Y, k1, k2).grads.as_dict()
+    reference = unroll.autograd_truncated(rnn, head, X, Y, k1, k2)
+    assert max(unroll.max_abs_diffs(ours, reference).values()) < 1e-10  # measured 6e-17
+
+
+def test_truncation_error_falls_slowly_with_k1_eq_k2_fast_with_half(small_rnn):
+    _, _, params, X, y = small_rnn
+    Y = y[:, None].expand(-1, X.shape[1])
+    errors = unroll.truncation_errors(params, X, Y, [10, 20, 40, 80])
+    equal, half = errors["k1 = k2"], errors["k1 = k2 / 2"]
+    assert np.all(np.diff(equal) < 0) and np.all(np.diff(half) < 0)
+    assert equal.loc[40] > 1e-3  # measured 7.0e-3: about 1/k
+    assert half.loc[40] < 1e-6  # measured 3.8e-8: exponential
+    assert equal.loc[80] > 0.3 * equal.loc[40]  # halves per doubling (measured 0.50)
+    assert half.loc[80] < 1e-3 * half.loc[40]  # measured 3e-6
+    # One window covering the whole sequence is full BPTT.
+    seq_len = X.shape[1]
+    full = bptt.bptt(params, X, Y, many_to_many=True).grads.weight_hh
+    whole = bptt.truncated_bptt(params, X, Y, seq_len, seq_len).grads.weight_hh
+    assert (full - whole).abs().max() < 1e-12
+
+
+def test_bptt_memory_grows_linearly_and_time_grows_with_seq_len(recordings, d):
+    chosen = [r for r in recordings if r.set == "S"][:16] + [r for r in recordings if r.set == "Z"][
+        :16
+    ]
+    set_seed(0)
+    rnn, head = nn.RNN(1, 32, batch_first=True), nn.Linear(32, 2)
+    cost = unroll.bptt_cost(rnn, head, chosen, [178, 356, 712, 1424], d.mean, d.std)
+    T = cost.index.to_numpy()
+    per_step = np.diff(cost["saved_bytes"].to_numpy()) / np.diff(T)
+    # Exactly one (batch, hidden) state and one (batch, 1) input per step, in float32.
+    assert np.all(per_step == len(chosen) * (32 + 1) * 4)
+    assert list(cost["saved_tensors"].diff().dropna()) == list(np.diff(T))
+    # Time: measured 15 ms at 178 steps and 144 ms at 1,424 (8 times longer).
+    seconds = cost["seconds"].to_numpy()
+    assert seconds[-1] > 3 * seconds[0]
+    # Truncated BPTT through windows of 178 keeps what one window keeps, whatever the length.
+    X = unroll.recording_windows(chosen, 178, d.mean, d.std)
+    assert unroll.saved_activations(lambda: rnn(X))[1] == cost.loc[178, "saved_bytes"]
+
+
+# --- gated cells ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_scratch_cells_equal_torch_on_eeg(d, name):
+    torch_class, our_class = getattr(nn, name), getattr(cells, name)
+    X = d.X_train[:64].double()
+    set_seed(0)
+    reference = torch_class(1, 16, batch_first=True).double()
+    diffs = gating.compare_layers(reference, our_class.from_torch(reference), X)
+    assert ("c_n" in diffs) == (name == "LSTM")
+    assert len([k for k in diffs if k.startswith("dL/")]) == 5
+    assert max(diffs.values()) < 1e-10  # measured 6e-13 (dL/dweight_ih_l0)
+
+
+@pytest.mark.parametrize(("input_size", "num_hiddens"), [(1, 16), (1, 32), (7, 32)])
+def test_gru_has_three_quarters_of_the_lstm_parameters(input_size, num_hiddens):
+    counts = {
+        cell: models.count_parameters(cls(input_size, num_hiddens, batch_first=True))
+        for cell, cls in models.RECURRENT.items()
+    }
+    for cell, cls in models.SCRATCH.items():
+        assert models.count_parameters(cls(input_size, num_hiddens)) == counts[cell]
+    block = num_hiddens * (input_size + num_hiddens) + 2 * num_hiddens
+    assert counts == {"rnn": block, "gru": 3 * block, "lstm": 4 * block}
+    assert counts["gru"] / counts["lstm"] == 0.75
+
+
+@pytest.fixture(scope="module")
+def brief(d):
+    """The gated chapter's brief training: RNN, LSTM and GRU, same recipe, seed and batches."""
+    trainers = {
+        cell: gating.train_brief(cell, d, num_hiddens=16, seed=0) for cell in ("rnn", "lstm", "gru")
+    }
+    is_seizure = d.y_test == 1
+    X = torch.cat([d.X_test[is_seizure][:64], d.X_test[~is_seizure][:64]])  # (128, 178, 1)
+    return trainers, X
+
+
+def reach(flow: np.ndarray) -> float:
+    """How much of the gradient at the last step reaches the first: ||dL/dh_1|| / ||dL/dh_T||."""
+    return float(flow[0] / flow[-1])
+
+
+def test_brief_training_learns_the_binary_task(d, brief):
+    trainers, _ = brief
+    majority = 1 - d.y_test.float().mean().item()  # 0.790
+    for cell, trainer in trainers.items():
+        _, acc = trainer.evaluate(d.X_test, d.y_test)
+        assert acc > majority + 0.08, cell  # measured 0.932 (rnn), 0.950 (lstm), 0.963 (gru)
+
+
+def test_gating_keeps_the_gradient_alive_after_the_same_training(brief):
+    trainers, X = brief
+    trained = {cell: reach(gating.hidden_flow(t.model, X)) for cell, t in trainers.items()}
+    initial = {
+        cell: reach(gating.hidden_flow(gating.initial_model(cell, 2, 16, seed=0), X))
+        for cell in trainers
+    }
+    # Measured after training: gru 1.0e-2, lstm 2.1e-8, rnn 1.3e-21.
+    assert trained["gru"] > 1e12 * trained["rnn"]  # measured factor 8e18
+    assert trained["lstm"] > 1e8 * trained["rnn"]  # measured factor 2e13
+    assert trained["gru"] > 1e3 * trained["lstm"]
+    assert trained["gru"] > 1e-4
+    # At the initial weights every cell loses the gradient (gru 1.8e-27, lstm 1e-41, rnn 3e-47).
+    assert max(initial.values()) < 1e-15
+    for cell in trainers:
+        assert trained[cell] > 1e3 * initial[cell], cell
+
+
+def test_gates_move_with_the_seizure_and_the_direct_path(brief):
+    trainers, X = brief
+    z = gating.record_gates(trainers["gru"].model, X)["z"]  # (128, 178, 16)
+    f = gating.record_gates(trainers["lstm"].model, X)["f"]
+    assert z.shape == f.shape == (128, 178, 16)
+    seizure, other = slice(0, 64), slice(64, None)
+    # The GRU's update gate is more open on seizure rows: measured 0.774 vs 0.506.
+    assert z[seizure].mean() - z[other].mean() > 0.1
+    # The LSTM's forget gates stay near the middle: measured 0.522 and 0.532.
+    assert 0.35 < f[seizure].mean() < 0.65 and 0.35 < f[other].mean() < 0.65
+    # The gates move more within a seizure row: measured std over time 0.15 vs 0.08 (z),
+    # 0.22 vs 0.04 (f).
+    z_move, f_move = z.std(axis=1), f.std(axis=1)
+    assert z_move[seizure].mean() > 1.3 * z_move[other].mean()
+    assert f_move[seizure].mean() > 2 * f_move[other].mean()
+    # Direct path: the most open GRU unit keeps 4e-3 (measured reach 1e-2, same order); the
+    # most open LSTM forget gate keeps only 1e-11 of a measured 2e-8.
+    z_keep = gating.gate_products(z)[:, 0].mean(axis=0).max()
+    f_keep = gating.gate_products(f)[:, 0].mean(axis=0).max()
+    gru_reach = reach(gating.hidden_flow(trainers["gru"].model, X))
+    lstm_reach = reach(gating.hidden_flow(trainers["lstm"].model, X))
+    assert gru_reach / 30 < z_keep < gru_reach * 30
+    assert f_keep < lstm_reach / 100
+    # PyTorch's initialisation starts the forget gates half open: measured 0.46.
+    f0 = gating.record_gates(gating.initial_model("lstm", 2, 16, seed=0), X)["f"]
+    assert 0.35 < f0.mean() < 0.6
+
+
+def test_forget_bias_one_lets_more_gradient_through(d, brief):
+    trainers, X = brief
+
+    def forget_bias_one(model):
+        H = model.rnn.hidden_size
+        model.rnn.bias_ih_l0[H : 2 * H] = 0.0
+        model.rnn.bias_hh_l0[H : 2 * H] = 1.0
+
+    lstm_fb = gating.train_brief("lstm", d, num_hiddens=16, seed=0, init=forget_bias_one)
+    default = reach(gating.hidden_flow(trainers["lstm"].model, X))
+    biased = reach(gating.hidden_flow(lstm_fb.model, X))
+    assert biased > 30 * default  # measured 1.1e-5 vs 2.1e-8
+    f = gating.record_gates(lstm_fb.model, X)["f"]
+    assert f.mean() > 0.6  # measured 0.71
+
+
+# --- the helpers themselves -------------------------------------------------------------------------
+
+
+def test_gate_products():
+    gate = np.array([[[0.5], [0.25], [0.8], [1.0]]])  # (1, 4, 1)
+    expected = np.array([0.25 * 0.8 * 1.0, 0.8 * 1.0, 1.0, 1.0])
+    assert np.allclose(gating.gate_products(gate)[0, :, 0], expected)
+    assert gating.gate_products(np.zeros((2, 3, 4))).shape == (2, 3, 4)
+    tiny = np.full((1, 2000, 1), 0.1)  # 0.1 ** 1999 underflows to 0, not NaN
+    assert gating.gate_products(tiny)[0, 0, 0] == 0.0
+
+
+def test_helpers_check_their_inputs(recordings):
+    with pytest.raises(ValueError, match="shape"):
+        unroll.max_abs_diffs({"a": torch.zeros(2)}, {"a": torch.zeros(3)})
+    with pytest.raises(ValueError, match="seq_len"):
+        unroll.recording_windows(recordings[:2], 5000)
+    X = unroll.recording_windows(recordings[:3], 10)
+    assert X.shape == (3, 10, 1) and X.dtype == torch.float32
+    assert torch.equal(X[1, :, 0], torch.tensor(recordings[1].samples[:10], dtype=torch.float32))
+
+
+def test_sci_formats_numbers_for_the_prose():
+    assert unroll.sci(8.3e-17) == "8.3 × 10⁻¹⁷"
+    assert unroll.sci(8e18, 0) == "8 × 10¹⁸"
+    assert unroll.sci(0.25) == "0.25"
+    assert unroll.sci(123.4) == "120"
+    assert unroll.sci(0.0) == "0"
+    assert unroll.sci(np.float64(-3e-5)) == "-3.0 × 10⁻⁵"
