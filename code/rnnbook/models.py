@@ -274,9 +274,9 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             "conv-gru",
-            "conv front end (178 -> 22 steps) feeding a bidirectional GRU, 45 epochs",
+            "conv front end (178 -> 22 steps) feeding a bidirectional GRU, 40 epochs",
             lambda k: ConvGRU(k),
-            Recipe(epochs=45, batch_size=128, lr=4e-3, augment=True),
+            Recipe(epochs=40, batch_size=128, lr=4e-3, augment=True),
         ),
         ModelSpec(
             "conv-gru-binary",
