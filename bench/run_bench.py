@@ -73,6 +73,11 @@ def markdown(results: dict) -> str:
         "| model | task | split | test acc. | per-class acc. | ROC AUC | epochs | train s | threads | params | date |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    lines[2] += (
+        " Training seconds depend on the load of the machine: each run records the load average"
+        " before and after it in results.json."
+    )
+    lines += []
     order = {name: i for i, name in enumerate(MODELS)}
     runs = sorted(
         results["runs"].values(),
@@ -141,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         r.pop("history", None)
         r["wall_seconds"] = round(time.perf_counter() - start, 1)
         r["date"] = datetime.date.today().isoformat()
+        r["torch_threads"] = torch.get_num_threads()
         # Other work on the machine slows training down: keep the load for the record.
         r["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         results["runs"][k] = r
