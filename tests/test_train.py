@@ -10,7 +10,7 @@ import torch
 
 from rnnbook import data, evaluate
 from rnnbook.errors import RNNBookError
-from rnnbook.models import MODELS, Recipe, build_model
+from rnnbook.models import MODELS, ConvGRU, Recipe, build_model
 from rnnbook.train import Trainer, load_checkpoint, quiet, save_checkpoint
 from rnnbook.utils import set_seed
 
@@ -21,8 +21,9 @@ def binary(table):
 
 
 def small_gru_run(d, seed=0):
+    """One epoch of 40 batches of a small conv-GRU: a couple of seconds."""
     set_seed(seed)
-    model = build_model("gru", d.num_classes)
+    model = ConvGRU(d.num_classes, channels=(16, 32, 32), num_hiddens=16)
     trainer = Trainer(
         model, Recipe(epochs=1, batch_size=64, lr=3e-3), seed=seed, max_train_batches=40
     )
@@ -34,7 +35,7 @@ def test_one_epoch_on_a_subset_learns(binary):
     trainer, history = small_gru_run(binary)
     _, acc = trainer.evaluate(binary.X_test, binary.y_test)
     chance = 1 - binary.y_test.float().mean().item()  # always answering "non-seizure"
-    assert acc > chance + 0.08, (acc, chance)  # measured 0.90+ against 0.79
+    assert acc > chance + 0.1, (acc, chance)  # measured 0.956 against 0.790
     assert len(history.train_loss) == 1 and history.train_loss[0] < 0.6
 
 

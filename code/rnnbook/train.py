@@ -12,7 +12,9 @@ import copy
 import json
 import math
 import os
+import pickle
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -222,12 +224,16 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[nn.Module, dict]:
     if not path.is_file():
         raise RNNBookError(f"{path}: no such checkpoint")
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about odd pickle protocols; we refuse anyway
+            warnings.simplefilter("ignore")
+            blob = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # a hostile or broken file may raise anything while unpickling
-        first = str(err).strip().splitlines()[0][:160] if str(err).strip() else ""
-        raise RNNBookError(
-            f"{path}: not a safe rnnbook checkpoint ({type(err).__name__}: {first})"
-        ) from None
+        if isinstance(err, pickle.UnpicklingError):
+            reason = "it holds more than tensors and plain data, so weights_only=True refused it"
+        else:
+            first = str(err).strip().splitlines()[0][:120] if str(err).strip() else ""
+            reason = f"{type(err).__name__}: {first}"
+        raise RNNBookError(f"{path}: not a safe rnnbook checkpoint ({reason})") from None
     if not isinstance(blob, dict) or "config" not in blob or "state_dict" not in blob:
         raise RNNBookError(f"{path}: not an rnnbook checkpoint (no config and state_dict)")
     try:
