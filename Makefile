@@ -1,6 +1,8 @@
-# Quick start:  make book   (builds the site into _build/html)
-#               make test   (runs the test suite)
-# Both create .venv from requirements.txt first when needed.
+# Quick start:  make book       (builds the site into _build/html)
+#               make test       (runs the test suite)
+#               make test-site  (checks the built site in a browser; after make book)
+#               make serve      (rebuilds what changed and previews the site on 127.0.0.1)
+# All create .venv from requirements.txt first when needed.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,13 +16,16 @@ endif
 # No progress bars in logs.
 export TQDM_DISABLE ?= 1
 
-.PHONY: venv book test lint format bench clean help
+.PHONY: venv book test test-site serve lint format bench clean help
 
 help:
-	@echo "make book   build the site (cold: every chapter executes) into _build/html"
-	@echo "make test   run the tests"
-	@echo "make lint   ruff check and format check"
-	@echo "make clean  remove build output and the virtual environment"
+	@echo "make book       build the site (cold: every chapter executes) into _build/html"
+	@echo "make test       run the tests"
+	@echo "make test-site  check the built site in Chromium, and open and run every chapter in"
+	@echo "                JupyterLab as Binder does (run after make book)"
+	@echo "make serve      preview on http://127.0.0.1:$(SITE_PORT)/ (re-executes changed chapters only)"
+	@echo "make lint       ruff check and format check"
+	@echo "make clean      remove build output and the virtual environment"
 
 venv: $(STAMP)
 
@@ -31,21 +36,46 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# Always cold: every chapter executes (execute_notebooks: force), whatever is in any cache.
 book: venv
 	rm -rf _build/html _build/jupyter_execute _build/.doctrees
 	$(BIN)/jupyter-book build . --all -n -W --keep-going
 	@echo "The site is in _build/html (open _build/html/index.html)."
 
+# tests/site is not collected by `make test` (norecursedirs in pyproject.toml): it needs the built
+# site, Chromium (/usr/bin/chromium, or RNNBOOK_CHROMIUM) and JupyterLab. It fails, never skips,
+# when one is missing. Screenshots of every page land in _build/screenshots/.
 test: venv
 	$(BIN)/python -m pytest
 
+test-site: venv
+	$(BIN)/python -m pytest tests/site
+
+# Preview while writing. Unlike `make book`, this reuses Sphinx's environment and the execution
+# cache (_build/.jupyter_cache): only chapters whose cells changed are executed again. The cache
+# hashes cells only, so after a change to code/rnnbook run `make book` (cold) before trusting the
+# numbers. The config is _config.yml with execute_notebooks: cache.
+SITE_PORT ?= 8000
+SERVE_CONFIG := _build/_config.serve.yml
+serve: venv
+	@mkdir -p _build
+	$(BIN)/python -c 'import pathlib, yaml; \
+	c = yaml.safe_load(open("_config.yml")); \
+	c["execute"]["execute_notebooks"] = "cache"; \
+	ext = c["sphinx"].get("local_extensions") or {}; \
+	c["sphinx"]["local_extensions"] = {k: str(pathlib.Path(v).resolve()) for k, v in ext.items()}; \
+	yaml.safe_dump(c, open("$(SERVE_CONFIG)", "w"))'
+	$(BIN)/jupyter-book build . --config $(SERVE_CONFIG) -n --keep-going
+	@echo "Serving _build/html on http://127.0.0.1:$(SITE_PORT)/ (Ctrl-C stops)"
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(SITE_PORT)
+
 lint: venv
-	$(BIN)/ruff check code tests
-	$(BIN)/ruff format --check code tests
+	$(BIN)/ruff check code tests _ext
+	$(BIN)/ruff format --check code tests _ext
 
 format: venv
-	$(BIN)/ruff format code tests
-	$(BIN)/ruff check --fix code tests
+	$(BIN)/ruff format code tests _ext
+	$(BIN)/ruff check --fix code tests _ext
 
 clean:
 	rm -rf _build $(VENV) .pytest_cache .ruff_cache
