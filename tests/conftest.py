@@ -15,3 +15,14 @@ def recordings():
 @pytest.fixture(scope="session")
 def table(recordings):
     return data.uci_table(recordings)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """As in the chapters that use it: tiny models run faster (and identically) on one thread."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

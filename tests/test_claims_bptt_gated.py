@@ -16,14 +16,7 @@ from torch import nn
 from rnnbook import bptt, cells, data, gating, models, unroll
 from rnnbook.utils import set_seed
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The chapters run on one CPU thread; so do these tests (and they restore the setting)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -20,13 +20,7 @@ BIASED = ("LSTM, forget bias 1", "GRU, update bias 1")
 UNBIASED = ("RNN", "LSTM", "GRU")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """As in the chapter: the models are tiny, one thread is faster (and gives the same numbers)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
