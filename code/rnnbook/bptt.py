@@ -20,27 +20,26 @@ them against autograd to 1e-10. ``truncated_bptt`` is the TBPTT(k1, k2) used to 
 streams, and ``RNNParams.from_modules`` takes the weights of a real ``nn.RNN``/``cells.RNN`` and
 ``nn.Linear``, so the book can show "the hand-written backward equals autograd".
 
-The second half measures gradient flow for *any* model: ``gradient_flow`` gives ||dL/dx_t|| per
-step (how much the loss can still "see" the input at step t) and ``hidden_gradient_flow`` gives
-||dL/dh_t|| for the from-scratch layers of :mod:`rnnbook.cells`. These are the curves of the
-vanishing-gradient figures.
-
-Precision: the gradient norms are always computed in float64, but a model run in float32
-cannot carry a gradient below ~1e-45 (float32's smallest subnormal; below ~1e-38 it already
-loses digits) -- such entries become exactly 0. Pass ``dtype=torch.float64`` to run a float64
-copy of the model when the plot should show ratios like 1e-40 or smaller.
+Beside them are their references and costs: ``autograd_grads`` and ``autograd_truncated``
+compute the same gradients with autograd (truncation as one writes it: run a window from a
+*detached* state), ``truncation_errors`` measures how far truncated gradients are from the full
+one, and ``saved_activations`` / ``bptt_cost`` measure what BPTT costs in memory (what autograd
+keeps for the backward pass) and time as sequences grow. How gradients flow back in time in any
+model is measured in :mod:`rnnbook.gradients`.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
-import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from . import data
 
 __all__ = [
     "RNNParams",
@@ -52,8 +51,12 @@ __all__ = [
     "cross_entropy",
     "bptt",
     "truncated_bptt",
-    "gradient_flow",
-    "hidden_gradient_flow",
+    "autograd_grads",
+    "autograd_truncated",
+    "truncation_errors",
+    "saved_activations",
+    "time_forward_backward",
+    "bptt_cost",
 ]
 
 
@@ -335,117 +338,172 @@ def truncated_bptt(
 
 
 # ---------------------------------------------------------------------------------------------
-# Gradient flow through time, for any model
+# The same gradients by autograd, and what BPTT costs
 # ---------------------------------------------------------------------------------------------
 
 
-def _model_dtype(model: nn.Module) -> torch.dtype | None:
-    param = next(model.parameters(), None)
-    return None if param is None else param.dtype
+# RNNParams field -> (module, parameter name) of an nn.RNN ("rnn") + nn.Linear ("head").
+PARAM_NAMES = {
+    "weight_ih": ("rnn", "weight_ih_l0"),
+    "weight_hh": ("rnn", "weight_hh_l0"),
+    "bias_ih": ("rnn", "bias_ih_l0"),
+    "bias_hh": ("rnn", "bias_hh_l0"),
+    "weight_hy": ("head", "weight"),
+    "bias_y": ("head", "bias"),
+}
 
 
-def _step_norms(grad: Tensor) -> np.ndarray:
-    """``(batch, T, d)`` -> ``(T,)`` Euclidean norm over batch and features, in float64.
+def _grads(rnn: nn.Module, head: nn.Linear) -> dict[str, Tensor]:
+    modules = {"rnn": rnn, "head": head}
+    return {
+        name: getattr(modules[m], p).grad.detach().clone() for name, (m, p) in PARAM_NAMES.items()
+    }
 
-    Cast first: squaring a float32 gradient of 1e-25 would underflow to 0.
+
+def autograd_grads(
+    rnn: nn.Module, head: nn.Linear, X: Tensor, y: Tensor, many_to_many: bool = False
+) -> tuple[float, dict[str, Tensor]]:
+    """Loss and gradients by autograd: ``(loss, {"weight_ih": ..., ..., "X": dL/dX})``.
+
+    Many-to-one: ``logits = head(h_T)`` and the mean cross-entropy over the batch; many-to-many:
+    logits at every step, ``y`` (batch, seq_len), the mean over batch and steps -- the models
+    ``bptt`` differentiates by hand. The modules' ``.grad`` are overwritten.
     """
-    return grad.detach().to(torch.float64).pow(2).sum(dim=(0, 2)).sqrt().cpu().numpy()
+    rnn.zero_grad(set_to_none=True)
+    head.zero_grad(set_to_none=True)
+    X = X.detach().clone().requires_grad_(True)
+    out, _ = rnn(X)  # (batch, seq_len, hidden)
+    if many_to_many:
+        logits = head(out)  # (batch, seq_len, num_classes)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+    else:
+        loss = F.cross_entropy(head(out[:, -1]), y)  # logits (batch, num_classes)
+    loss.backward()
+    return loss.item(), {**_grads(rnn, head), "X": X.grad}
 
 
-def gradient_flow(
-    model: nn.Module,
-    X: Tensor,
-    y: Tensor,
-    *,
-    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
-    dtype: torch.dtype | None = None,
-    eval_mode: bool = True,
-    **forward_kwargs,
-) -> np.ndarray:
-    """How strongly the loss depends on each input step: ``||dL/dx_t||`` for t = 1..T.
+def autograd_truncated(
+    rnn: nn.Module, head: nn.Linear, X: Tensor, Y: Tensor, k1: int, k2: int
+) -> dict[str, Tensor]:
+    """Truncated BPTT(k1, k2) with autograd, many-to-many (a label ``Y[:, t]`` at every step).
 
-    Works for any model with ``model(X, **forward_kwargs) -> logits (batch, num_classes)``
-    (if the model returns a tuple, its first element is used). The loss is
-    ``loss_fn(logits, y)``, by default the mean cross-entropy; the norm at step t is taken over
-    the batch and the input features together. A flat curve means the early steps still matter
-    to the loss; a curve that drops by orders of magnitude towards t = 1 is a vanishing gradient.
-
-    The gradient is computed with ``torch.autograd.grad`` w.r.t. X only, so the parameters'
-    ``.grad`` are untouched. The model runs in eval mode (no dropout) unless ``eval_mode=False``
-    (then in its current mode); its train/eval mode is restored afterwards. With
-    ``dtype=torch.float64`` a float64 *copy* of the model is used (see the module docstring on
-    float32 underflow).
-
-    Returns a float64 NumPy array of length seq_len.
+    Every k1 steps, the errors of those k1 steps are back-propagated through the last k2 steps:
+    the window is run again from the state just before it, *detached*, so the gradient stops
+    there. Each block's summed cross-entropy is divided by ``batch * seq_len``, so with one
+    window covering everything this is the full many-to-many gradient. With k1 == k2 it is the
+    familiar loop: run k steps, ``backward()``, ``h = h.detach()``, go on. Returns the gradients
+    named as in ``RNNParams``; the modules' ``.grad`` are overwritten.
     """
-    if dtype is not None and dtype != _model_dtype(model):
-        model = copy.deepcopy(model).to(dtype)
-    dtype = _model_dtype(model) or X.dtype
-    X = X.detach().to(dtype).clone().requires_grad_(True)
-    loss_fn = F.cross_entropy if loss_fn is None else loss_fn
-    was_training = model.training
-    model.train(not eval_mode and was_training)
-    try:
-        with torch.enable_grad():
-            logits = model(X, **forward_kwargs)
-            if isinstance(logits, (tuple, list)):
-                logits = logits[0]
-            loss = loss_fn(logits, y)
-            (dX,) = torch.autograd.grad(loss, X)
-    finally:
-        model.train(was_training)
-    return _step_norms(dX)
+    rnn.zero_grad(set_to_none=True)
+    head.zero_grad(set_to_none=True)
+    batch, seq_len, _ = X.shape
+    with torch.no_grad():
+        Hs, _ = rnn(X)  # (batch, seq_len, hidden): the states the windows start from
+    for start in range(0, seq_len, k1):
+        end = min(start + k1, seq_len)
+        w = max(0, start - (k2 - k1))  # the window [w, end) ends with this block
+        h_w = None if w == 0 else Hs[:, w - 1].detach()[None]  # (1, batch, hidden)
+        out, _ = rnn(X[:, w:end], h_w)  # (batch, end - w, hidden)
+        logits = head(out[:, start - w :])  # errors from this block's steps only
+        num_classes = logits.shape[-1]
+        ce = F.cross_entropy(
+            logits.reshape(-1, num_classes), Y[:, start:end].reshape(-1), reduction="sum"
+        )
+        (ce / (batch * seq_len)).backward()  # accumulates into .grad
+    return _grads(rnn, head)
 
 
-def hidden_gradient_flow(
-    layer: nn.Module,
-    X: Tensor,
-    hx=None,
-    *,
-    loss_fn: Callable[[Tensor], Tensor] | None = None,
-    dtype: torch.dtype | None = None,
-    seed: int = 0,
-) -> np.ndarray:
-    """``||dL/dh_t||`` for t = 1..T at the last layer of a :mod:`rnnbook.cells` layer.
+def _flat(params: RNNParams) -> Tensor:
+    return torch.cat([g.reshape(-1) for g in params.as_dict().values()])
 
-    Uses the layer's recorded per-step hidden states (``record=True``, switched on just for
-    this call), so it measures the *total* gradient reaching h_t -- through the output at t and
-    through every later step. The loss is ``loss_fn(output)`` with ``output`` the layer output
-    ``(batch, seq_len, hidden)``. By default it is ``L = sum_b v . h_T[b]`` for a fixed random
-    unit vector v (drawn from ``seed``): the loss depends on the last state only, so the curve is
-    pure back-propagation through the recurrence, with ``||dL/dh_T|| = sqrt(batch)``.
 
-    The layer runs in eval mode; ``dtype`` runs a copy in that dtype. The layer's mode,
-    ``record``, ``trace`` and parameter ``.grad`` are left as they were.
-    Returns a float64 NumPy array of length seq_len.
+def truncation_errors(p: RNNParams, X: Tensor, Y: Tensor, windows: Sequence[int]) -> pd.DataFrame:
+    """Relative error ``||g_trunc - g_full|| / ||g_full||`` of truncated BPTT, for each window k2.
+
+    Two schedules per window k2 (all parameters' gradients as one vector, many-to-many):
+    ``"k1 = k2"`` (back-propagate each block only through itself) and ``"k1 = k2 / 2"``
+    (every k2/2 steps, back-propagate through the last k2). One row per k2.
     """
-    if not hasattr(layer, "hidden_steps"):
-        raise TypeError("hidden_gradient_flow needs an rnnbook.cells RNN/LSTM/GRU layer")
-    if dtype is not None and dtype != _model_dtype(layer):
-        layer = copy.deepcopy(layer).to(dtype)
-    dtype = _model_dtype(layer)
-    X = X.detach().to(dtype)
-    if hx is not None:
-        hx = tuple(s.to(dtype) for s in hx) if isinstance(hx, (tuple, list)) else hx.to(dtype)
-    saved = layer.training, layer.record, layer.trace, layer.hidden_steps
-    layer.eval()
-    layer.record = True
-    try:
-        with torch.enable_grad():
-            output, _ = layer(X, hx)  # (batch, seq_len, hidden)
-            if loss_fn is None:
-                gen = torch.Generator().manual_seed(seed)
-                v = torch.randn(layer.hidden_size, generator=gen, dtype=torch.float64)
-                v = (v / v.norm()).to(dtype=dtype, device=output.device)
-                loss = (output[:, -1] @ v).sum()
-            else:
-                loss = loss_fn(output)
-            steps = layer.hidden_steps[-1]
-            grads = torch.autograd.grad(loss, steps, allow_unused=True)
-    finally:  # leave the layer as it was (and drop the graph held by this call's record)
-        layer.train(saved[0])
-        layer.record, layer.trace, layer.hidden_steps = saved[1:]
-    dHs = torch.stack(
-        [torch.zeros_like(h) if g is None else g for h, g in zip(steps, grads, strict=True)], dim=1
-    )
-    return _step_norms(dHs)
+    full = _flat(bptt(p, X, Y, many_to_many=True).grads)
+    rows = []
+    for k2 in windows:
+        row = {"k2": int(k2)}
+        for label, k1 in (("k1 = k2", k2), ("k1 = k2 / 2", max(1, k2 // 2))):
+            trunc = _flat(truncated_bptt(p, X, Y, k1, k2).grads)
+            row[label] = float((trunc - full).norm() / full.norm())
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("k2")
+
+
+def saved_activations(fn: Callable[[], object]) -> tuple[int, int]:
+    """``(tensors, bytes)`` that autograd keeps for the backward pass while ``fn()`` runs.
+
+    Every tensor an operation saves for its backward goes through a
+    ``saved_tensors_hooks`` pack hook; tensors sharing memory (the same hidden state saved by
+    two operations, or a view of it) are counted once, by their storage. The memory of the
+    parameters themselves is included (a few kB here).
+    """
+    storages: dict[int, int] = {}
+
+    def pack(t: Tensor) -> Tensor:
+        storage = t.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return len(storages), sum(storages.values())
+
+
+def time_forward_backward(
+    rnn: nn.Module, head: nn.Linear, X: Tensor, y: Tensor, repeats: int = 3
+) -> float:
+    """Best wall time (s) of ``repeats`` many-to-one forward and backward passes over ``X``.
+
+    The best, not the mean: on a shared machine the other processes only ever add time.
+    """
+    best = float("inf")
+    for _ in range(repeats):
+        rnn.zero_grad(set_to_none=True)
+        head.zero_grad(set_to_none=True)
+        start = time.perf_counter()
+        out, _ = rnn(X)  # (batch, seq_len, hidden)
+        F.cross_entropy(head(out[:, -1]), y).backward()
+        if X.is_cuda:  # GPU kernels run asynchronously: wait for them before reading the clock
+            torch.cuda.synchronize(X.device)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bptt_cost(
+    rnn: nn.Module,
+    head: nn.Linear,
+    recordings: Sequence[data.Recording],
+    seq_lens: Sequence[int],
+    mean: float = 0.0,
+    std: float = 1.0,
+    repeats: int = 3,
+) -> pd.DataFrame:
+    """Time and memory of BPTT through the first ``seq_len`` samples of each recording.
+
+    One row per seq_len: ``seconds`` (best forward + backward time), ``saved_tensors`` and
+    ``saved_bytes`` (what autograd stored for the backward pass). The labels are those of the
+    recordings' classes, seizure (1) or not (0); they do not change the cost.
+    """
+    param = next(rnn.parameters())
+    y = torch.tensor([int(r.label == 1) for r in recordings], device=param.device)
+    rows = []
+    for seq_len in seq_lens:
+        X = data.recording_windows(recordings, seq_len, mean, std, param.dtype)
+        X = X.to(param.device)  # (batch, seq_len, 1)
+        count, nbytes = saved_activations(lambda X=X: rnn(X))
+        seconds = time_forward_backward(rnn, head, X, y, repeats)
+        rows.append(
+            {
+                "seq_len": int(seq_len),
+                "seconds": seconds,
+                "saved_tensors": count,
+                "saved_bytes": nbytes,
+            }
+        )
+    return pd.DataFrame(rows).set_index("seq_len")

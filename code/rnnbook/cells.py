@@ -31,7 +31,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["RNN", "LSTM", "GRU"]
+from .utils import max_abs_diff
+
+__all__ = ["RNN", "LSTM", "GRU", "set_memory_bias", "compare_layers"]
 
 
 def _linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -400,3 +402,59 @@ class GRU(_RecurrentLayer):
                 for key, value in zip("rzn", (r, z, n), strict=True):
                     steps[key].append(value)
         return steps, h
+
+
+# --- initialising and checking gated layers ------------------------------------------------------
+
+
+def set_memory_bias(layer: nn.Module, value: float = 1.0) -> nn.Module:
+    """Set the bias of the gate that keeps the memory to ``value``, in place; return the layer.
+
+    For an LSTM that is the forget gate f (Gers et al. 2000; Jozefowicz et al. 2015 recommend
+    1); for a GRU the update gate z (PyTorch's GRU keeps its old state where z = 1). Both are the
+    second block of the stacked gate weights (LSTM order i, f, g, o; GRU order r, z, n), so in
+    every layer that block of ``bias_ih`` becomes ``value`` and that of ``bias_hh`` 0: the
+    gate's total bias is ``value``, and at initialisation the gate is near sigmoid(value) (0.73
+    for 1), not 0.5. Works for ``nn.LSTM``/``nn.GRU`` and this module's ``LSTM``/``GRU``.
+    """
+    num_gates = layer.weight_hh_l0.shape[0] // layer.hidden_size
+    if num_gates not in (3, 4):
+        raise ValueError("set_memory_bias needs an LSTM or a GRU layer")
+    hidden = layer.hidden_size
+    with torch.no_grad():
+        for k in range(layer.num_layers):
+            getattr(layer, f"bias_ih_l{k}")[hidden : 2 * hidden] = value
+            getattr(layer, f"bias_hh_l{k}")[hidden : 2 * hidden] = 0.0
+    return layer
+
+
+def compare_layers(reference: nn.Module, ours: nn.Module, X: Tensor, seed: int = 0) -> dict:
+    """Largest absolute differences between two recurrent layers run on the same input ``X``.
+
+    Both layers read ``X`` (batch, seq_len, input_size), moved to each layer's device; the loss
+    is ``sum(output * R)`` for a fixed random ``R`` of the output's shape, so every step's
+    output sends a gradient back. Returns ``{"output": ..., "h_n": ..., ["c_n": ...,]
+    "dL/dX": ..., "dL/d<param>": ...}`` (Python floats). The layers' ``.grad`` are overwritten.
+    """
+    results, grads = {}, {}
+    gen = torch.Generator().manual_seed(seed)
+    R = None
+    for name, layer in (("reference", reference), ("ours", ours)):
+        layer.zero_grad(set_to_none=True)
+        device = next(layer.parameters()).device
+        X_in = X.detach().to(device).clone().requires_grad_(True)
+        output, state = layer(X_in)  # (batch, seq_len, hidden), final state(s)
+        if R is None:
+            R = torch.randn(output.shape, generator=gen, dtype=output.dtype)
+        (output * R.to(output.device)).sum().backward()
+        states = state if isinstance(state, tuple) else (state,)
+        results[name] = (output.detach(), *(s.detach() for s in states))
+        grads[name] = {"X": X_in.grad, **{n: p.grad for n, p in layer.named_parameters()}}
+    keys = ["output", "h_n", "c_n"][: len(results["ours"])]
+    diffs = {
+        key: max_abs_diff(a, b)
+        for key, a, b in zip(keys, results["reference"], results["ours"], strict=True)
+    }
+    for name, grad in grads["reference"].items():
+        diffs[f"dL/d{name}"] = max_abs_diff(grad, grads["ours"][name])
+    return diffs

@@ -7,6 +7,9 @@
     rnnbook train [...] --out DIR   train a model, write DIR/metrics.json and DIR/model.pt
     rnnbook evaluate CHECKPOINT     recompute a checkpoint's test metrics
 
+`--help` and the `data` commands never import torch, so they start fast; train and evaluate
+take `--device auto|cpu|cuda|mps` (default `RNNBOOK_DEVICE`, else auto) and `--threads N`.
+
 A user mistake prints one line, `rnnbook: error: ...`, and exits non-zero (2 for a wrong
 argument, as argparse does; 1 otherwise). Only bugs show a traceback.
 """
@@ -89,31 +92,47 @@ def finite_positive_float(text: str) -> float:
     return value
 
 
-def cmd_train(args: argparse.Namespace) -> None:
-    from .run import train_and_report
+def _check_model(parser: argparse.ArgumentParser, name: str | None) -> None:
+    """An unknown --model is an argument error (exit 2), found without importing torch first."""
+    from .models import MODELS
 
-    metrics = train_and_report(
+    if name is not None and name not in MODELS:
+        choices = ", ".join(MODELS)
+        parser.error(f"argument --model: invalid choice: {name!r} (choose from {choices})")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    _check_model(args.parser, args.model)
+    from .checkpoints import train_and_save
+    from .utils import set_threads
+
+    set_threads(args.threads)
+    metrics = train_and_save(
         model=args.model,
         task=args.task,
         split=args.split,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
         seed=args.seed,
         csv=args.csv,
         out=args.out,
+        device=args.device,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
     )
     print(
-        f"{metrics['model']} on {metrics['task']} ({metrics['split']} split): test accuracy "
-        f"{metrics['accuracy']:.4f} after {metrics['epochs']} epochs, {metrics['train_seconds']:.0f} s; "
+        f"{metrics['model']} on {metrics['task']} ({metrics['split']} split, {metrics['device']}): "
+        f"test accuracy {metrics['accuracy']:.4f} after {metrics['epochs']} epochs, "
+        f"{metrics['train_seconds']:.0f} s; "
         f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'model.pt'}"
     )
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from .run import evaluate_checkpoint
+    from .checkpoints import evaluate_checkpoint
+    from .utils import set_threads
 
-    metrics = evaluate_checkpoint(args.checkpoint, csv=args.csv)
+    set_threads(args.threads)
+    metrics = evaluate_checkpoint(args.checkpoint, csv=args.csv, device=args.device)
     print(
         f"{metrics['model']} on {metrics['task']} ({metrics['split']} split): test accuracy "
         f"{metrics['accuracy']:.4f}"
@@ -124,13 +143,29 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         print(f"  ROC AUC      {metrics['roc_auc']:.4f}")
 
 
+DEVICE_HELP = "auto (default: a CUDA GPU if there is one, else the CPU), cpu, cuda or mps"
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """--device and --threads, shared by train and evaluate."""
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda", "mps"),
+        default=None,
+        help=f"{DEVICE_HELP}; RNNBOOK_DEVICE sets the default",
+    )
+    parser.add_argument("--threads", type=positive_int, help="CPU threads for PyTorch")
+
+
 def register_model_commands(commands) -> None:
+    """models, train and evaluate. Parsing them imports no torch: models are checked on use."""
     from .data import TASKS
-    from .models import MODELS
 
     commands.add_parser("models", help="list the models").set_defaults(func=cmd_models)
     train = commands.add_parser("train", help="train a model and write its metrics and weights")
-    train.add_argument("--model", choices=list(MODELS), help="default: the recommended model")
+    train.add_argument(
+        "--model", metavar="NAME", help="a name from `rnnbook models` (default: the recommended)"
+    )
     train.add_argument("--task", choices=TASKS, default="five-class")
     train.add_argument("--split", choices=("random", "recording"), default="random")
     train.add_argument("--epochs", type=positive_int, help="default: the model's recipe")
@@ -139,10 +174,12 @@ def register_model_commands(commands) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--csv", metavar="PATH", help="train on a copy of the UCI CSV instead")
     train.add_argument("--out", metavar="DIR", required=True, help="folder for the results")
-    train.set_defaults(func=cmd_train)
+    add_run_options(train)
+    train.set_defaults(func=cmd_train, parser=train)
     evaluate = commands.add_parser("evaluate", help="recompute the test metrics of a checkpoint")
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
     evaluate.add_argument("--csv", metavar="PATH", help="evaluate on a copy of the UCI CSV")
+    add_run_options(evaluate)
     evaluate.set_defaults(func=cmd_evaluate)
 
 
@@ -165,12 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("path", metavar="PATH")
     export.set_defaults(func=cmd_data_export)
 
-    for register in _EXTRA_COMMANDS:
-        register(commands)
+    register_model_commands(commands)
     return parser
-
-
-_EXTRA_COMMANDS: list = [register_model_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

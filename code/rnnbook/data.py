@@ -496,6 +496,28 @@ def load_data(
     return make_tensors(make_split(table, split, seed), task, standardize)
 
 
+def recording_windows(
+    recordings: list[Recording],
+    seq_len: int,
+    mean: float = 0.0,
+    std: float = 1.0,
+    dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """The first `seq_len` samples of each recording, standardised: `(batch, seq_len, 1)`.
+
+    Whole recordings (up to 4,097 samples), for measuring how costs grow with sequence length.
+    `dtype` defaults to float32.
+    """
+    import torch
+
+    longest = min(len(r.samples) for r in recordings)
+    if not 1 <= seq_len <= longest:
+        raise ValueError(f"seq_len must be in 1..{longest}, got {seq_len}")
+    samples = np.stack([r.samples[:seq_len] for r in recordings]).astype(np.float64)
+    X = torch.tensor((samples - mean) / std, dtype=dtype or torch.float32)
+    return X.unsqueeze(-1)
+
+
 def summary(recordings: list[Recording] | None = None) -> pd.DataFrame:
     """One row per class: set, UCI label, name, recordings, UCI rows, seconds of EEG."""
     recordings = load_recordings() if recordings is None else recordings

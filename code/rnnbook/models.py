@@ -3,17 +3,20 @@
 Every model maps an EEG batch `X` of shape `(batch, seq_len, input_size)` (batch_first) to
 logits: `(batch, num_classes)` for the classifiers, `(batch, seq_len, num_classes)` for the
 many-to-many `SeqLabeller`. `MODELS` names each configuration the book trains, with its
-training recipe; `build_model(name, num_classes)` makes one.
+training recipe (`rnnbook.recipe.Recipe`); `build_model(name, num_classes)` makes one, and
+`rnnbook.train.train(name, d)` trains it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from . import cells
+from .recipe import Recipe
 
 RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 SCRATCH = {"rnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU}
@@ -24,6 +27,8 @@ class SeqClassifier(nn.Module):
 
     `cell` is "rnn" (tanh), "lstm" or "gru"; `scratch=True` uses the package's own cells
     (`rnnbook.cells`) instead of PyTorch's, with the same parameters and results.
+    `memory_bias` sets the initial bias of the LSTM's forget gate or the GRU's update gate
+    (`cells.set_memory_bias`); None keeps PyTorch's initialisation.
     """
 
     def __init__(
@@ -36,6 +41,7 @@ class SeqClassifier(nn.Module):
         dropout: float = 0.0,
         bidirectional: bool = False,
         scratch: bool = False,
+        memory_bias: float | None = None,
     ):
         super().__init__()
         if cell not in RECURRENT:
@@ -48,6 +54,8 @@ class SeqClassifier(nn.Module):
             input_size, num_hiddens, num_layers=num_layers, batch_first=True,
             dropout=dropout if num_layers > 1 else 0.0, **kwargs,
         )  # fmt: skip
+        if memory_bias is not None:
+            cells.set_memory_bias(self.rnn, memory_bias)
         self.cell, self.bidirectional = cell, bidirectional
         self.head = nn.Linear(num_hiddens * (2 if bidirectional else 1), num_classes)
 
@@ -194,26 +202,10 @@ class SeqLabeller(nn.Module):
 
 
 @dataclass(frozen=True)
-class Recipe:
-    """How the book trains a model: optimiser settings, epochs, batch size, input scaling."""
-
-    epochs: int = 30
-    batch_size: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 1e-2
-    optimizer: str = "adamw"  # "adamw" or "adam" (the course lab's default Adam)
-    schedule: str = "onecycle"  # "onecycle" or "constant"
-    clip: float | None = 1.0  # max gradient norm; None for no clipping
-    patience: int | None = None  # early stopping on validation accuracy; None keeps every epoch
-    standardize: bool = True
-    augment: bool = False  # random crops and amplitude scaling of the training rows
-
-
-@dataclass(frozen=True)
 class ModelSpec:
     name: str
     description: str
-    build: object  # callable(num_classes) -> nn.Module
+    build: Callable[[int], nn.Module]  # num_classes -> a fresh model
     recipe: Recipe = field(default_factory=Recipe)
     category: str = "many-to-one"
 

@@ -3,14 +3,11 @@ so a chapter can display it, glue it into a numbered figure, or save it."""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from . import data  # noqa: E402
+from . import data
 
 
 def plot_class_segments(table: pd.DataFrame, chunk: int = 12, number: int = 1) -> plt.Figure:

@@ -1,4 +1,4 @@
-"""Data for the sequence-task chapter: shuffled time order, and seizure onsets to label step by step.
+"""Every task the book cuts from the recordings, beyond the UCI table's one-second rows.
 
 - `permute_time` applies one fixed permutation of the time steps to every row: the values of a
   row stay, their order is lost. A model that ignores order (an MLP on the flat vector) cannot
@@ -7,6 +7,22 @@
   intracranial EEG (set F) followed, from a random onset on, by EEG recorded during a seizure
   (set S). The target is a label for every sample: 0 before the onset, 1 from it on. The two parts
   come from different recordings, so the switch is artificial, but each part is real EEG.
+  `onset_task` cuts it from a split by recording; `detected_onsets` turns per-step outputs into
+  alarms.
+- `make_long_gap_data`, the long-range dependency task (the measured counterpart of the
+  pictures in Graves 2012, ch. 4): every sequence opens with about one second of intracranial
+  EEG, the *cue*, recorded during a seizure (set S, label 1) or away from one (sets N and F,
+  label 0); a *gap* of seizure-free intracranial EEG (N and F) from another recording follows.
+  The model answers at the last step: did the sequence open with a seizure? Only the cue
+  carries the label, so the longer the gap, the further back the answer must be carried.
+
+For the long-gap task, `samples_per_step` consecutive samples (32 by default) form one time step,
+by reshaping: nothing is learned or averaged, so `input_size = 32` and one second of EEG (173.61
+samples) is about 5.4 steps; the cue is `steps_for(CUE_SECONDS)` = 5 steps (160 samples, 0.92 s).
+Its sequences come from the split by recording: training, validation and test sequences are built
+from disjoint sets of recordings, cues and gaps alike. The random draws depend on the seed and
+the part only, never on the gap, so the tasks are *nested*: the sequences with a 1-second gap are
+those with a 4-second gap, cut after their first second of gap.
 """
 
 from __future__ import annotations
@@ -17,6 +33,15 @@ import numpy as np
 import torch
 
 from . import data
+
+CUE_SETS = {"S": 1, "N": 0, "F": 0}  # set of the cue's recording -> label (1 = seizure)
+GAP_SETS = ("N", "F")  # the gap: seizure-free intracranial EEG, whatever the label
+SAMPLES_PER_STEP = 32
+CUE_SECONDS = 1.0
+MAX_GAP_SECONDS = 8.0  # gap offsets leave room for this much, so that all gaps are nested
+GAPS_SECONDS = (0.0, 1.0, 2.0, 4.0, 8.0)  # the chapter's gaps
+SIZES = (1000, 200, 400)  # train, validation and test sequences
+PARTS = ("train", "valid", "test")
 
 
 def permute_time(X: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -146,3 +171,101 @@ def onset_task(
         mean=mean, std=std,
     )  # fmt: skip
     return seq, test
+
+
+# --- the long-gap task ---------------------------------------------------------------------------
+
+
+def steps_for(seconds: float, samples_per_step: int = SAMPLES_PER_STEP) -> int:
+    """Time steps holding ``seconds`` of EEG, rounded: 1 s is 5 steps of 32 samples."""
+    return round(seconds * data.SAMPLING_RATE / samples_per_step)
+
+
+def recordings_by_part(
+    recordings: list[data.Recording], seed: int = data.SEED
+) -> dict[str, list[data.Recording]]:
+    """The recordings of sets S, N and F in each part of the split by recording.
+
+    ``{"train": [...], "valid": [...], "test": [...]}``; no recording is in two parts.
+    """
+    split = data.split_by_recording(data.uci_table(recordings), seed)
+    wanted = set(CUE_SETS) | set(GAP_SETS)
+    parts = {}
+    for name in PARTS:
+        names = set(getattr(split, name)["recording"])
+        parts[name] = [r for r in recordings if r.name in names and r.set in wanted]
+    return parts
+
+
+def draw_sequences(
+    recordings: list[data.Recording],
+    n: int,
+    gap_seconds: float,
+    rng: np.random.Generator,
+    samples_per_step: int = SAMPLES_PER_STEP,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` sequences of the task from ``recordings``: raw samples (µV) and labels.
+
+    Half the labels are 1. Each cue comes from a random recording of its label's sets, at a
+    random offset; each gap from a random *other* recording of ``GAP_SETS``. All random numbers
+    are drawn before the gap's length is used, so a shorter gap gives the longer gap's
+    sequences, cut.
+
+    Returns ``X`` ``(n, seq_len, samples_per_step)`` float64 and ``y`` ``(n,)`` int64, with
+    ``seq_len = steps_for(CUE_SECONDS) + steps_for(gap_seconds)``.
+    """
+    cue_len = steps_for(CUE_SECONDS, samples_per_step) * samples_per_step  # in samples
+    gap_len = steps_for(gap_seconds, samples_per_step) * samples_per_step
+    room = steps_for(MAX_GAP_SECONDS, samples_per_step) * samples_per_step
+    if not 0 <= gap_len <= room:
+        raise ValueError(f"gap_seconds must be in [0, {MAX_GAP_SECONDS}], got {gap_seconds}")
+    cues = {label: [r for r in recordings if CUE_SETS.get(r.set) == label] for label in (0, 1)}
+    gaps = [r for r in recordings if r.set in GAP_SETS]
+
+    y = rng.permutation(np.arange(n) % 2)  # balanced labels, in random order
+    cue_pick, gap_pick = rng.random(n), rng.random(n)  # which recording, as a fraction of a pool
+    cue_start = rng.integers(0, data.SAMPLES_PER_RECORDING - cue_len + 1, size=n)
+    gap_start = rng.integers(0, data.SAMPLES_PER_RECORDING - room + 1, size=n)
+
+    X = np.empty((n, cue_len + gap_len))
+    for i in range(n):
+        pool = cues[int(y[i])]
+        cue = pool[int(cue_pick[i] * len(pool))]
+        others = [r for r in gaps if r.name != cue.name]  # the gap never continues the cue
+        gap = others[int(gap_pick[i] * len(others))]
+        X[i, :cue_len] = cue.samples[cue_start[i] : cue_start[i] + cue_len]
+        X[i, cue_len:] = gap.samples[gap_start[i] : gap_start[i] + gap_len]
+    return X.reshape(n, -1, samples_per_step), y.astype(np.int64)
+
+
+def make_long_gap_data(
+    recordings: list[data.Recording],
+    gap_seconds: float,
+    sizes: tuple[int, int, int] = SIZES,
+    samples_per_step: int = SAMPLES_PER_STEP,
+    seed: int = 0,
+) -> data.SeqData:
+    """The task with a gap of ``gap_seconds``, as tensors ready for ``train.Trainer``.
+
+    ``sizes``: numbers of training, validation and test sequences, each part drawn from its own
+    recordings (``recordings_by_part``). X is ``(n, seq_len, samples_per_step)`` float32,
+    standardised with the mean and standard deviation of all samples of the training part's
+    recordings (so the same for every gap).
+    """
+    parts = recordings_by_part(recordings)
+    train_samples = np.concatenate([r.samples for r in parts["train"]]).astype(np.float64)
+    mean, std = float(train_samples.mean()), float(train_samples.std())
+    tensors = []
+    for k, (name, n) in enumerate(zip(PARTS, sizes, strict=True)):
+        rng = np.random.default_rng([seed, k])  # one stream per part, whatever the gap
+        X, y = draw_sequences(parts[name], n, gap_seconds, rng, samples_per_step)
+        X = torch.tensor((X - mean) / std, dtype=torch.float32)  # (n, seq_len, samples_per_step)
+        tensors += [X, torch.from_numpy(y)]
+    return data.SeqData(
+        *tensors,
+        task="binary",
+        split="recording",
+        classes=("seizure-free cue", "seizure cue"),
+        mean=mean,
+        std=std,
+    )

@@ -1,24 +1,23 @@
-"""One training loop for every model in the book: `Trainer` (in the spirit of minGPT's).
+"""The one way the book trains a model: `train` (build, seed, fit, score) and its `Trainer`.
 
-Seeded and deterministic on the CPU; AdamW (or the course lab's Adam) with a one-cycle learning
-rate schedule; gradient clipping; early stopping on validation accuracy that restores the best
-weights; a per-epoch history. Checkpoints are a state dict plus a JSON config, written atomically
-and loaded with `weights_only=True`, so a file carrying pickled code is refused, never run.
+`train(model, d, recipe)` is what every chapter, test, the command line and the benchmark call:
+it seeds, builds the model (a name from `rnnbook.models.MODELS` or a builder), fits it with a
+`Trainer` on the chosen device and scores it on the test part, returning a `Run`. The `Trainer`
+(in the spirit of minGPT's) follows a `Recipe`: AdamW (or the course lab's Adam), a one-cycle or
+constant learning rate, optional gradient clipping and early stopping on validation accuracy
+that restores the best weights, and a per-epoch history. Runs are deterministic on the CPU and,
+with the settings of `utils.make_deterministic`, on a CUDA GPU.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
-import pickle
 import time
-import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -26,8 +25,9 @@ from tqdm import tqdm
 
 from .data import SeqData
 from .errors import RNNBookError
-from .models import MODELS, Recipe, build_model
-from .utils import atomic_path, choose_device, set_seed
+from .models import MODELS, count_parameters
+from .recipe import Recipe
+from .utils import choose_device, make_deterministic, set_seed
 
 
 @dataclass
@@ -61,9 +61,14 @@ def quiet() -> bool:
 class Trainer:
     """Train `model` on a `SeqData` with a `Recipe`; `fit` returns the `History`.
 
+    Most code calls `train`, which builds and seeds the model first; the `Trainer` is for a
+    model already in hand:
+
     >>> trainer = Trainer(model, Recipe(epochs=5), seed=0)
     >>> history = trainer.fit(d)          # d = data.load_data(...)
-    >>> y_hat = trainer.predict(d.X_test)  # (n, num_classes) logits
+    >>> y_hat = trainer.predict(d.X_test)  # (n, num_classes) logits, on the CPU
+
+    The model moves to `device` (see `utils.choose_device`); inputs move to it batch by batch.
     """
 
     def __init__(
@@ -72,28 +77,24 @@ class Trainer:
         recipe: Recipe | None = None,
         seed: int = 0,
         device: str | torch.device | None = None,
-        max_train_batches: int | None = None,
     ):
         self.recipe = recipe or Recipe()
         self.seed = seed
         self.device = choose_device(device)
         self.model = model.to(self.device)
-        self.max_train_batches = max_train_batches  # for quick demonstrations and tests
         self.history = History()
         self.train_seconds = 0.0
 
     def _optimizer(self) -> torch.optim.Optimizer:
         r = self.recipe
         params = self.model.parameters()
-        if r.optimizer == "adam":
-            return torch.optim.Adam(params, lr=r.lr, weight_decay=r.weight_decay)
-        if r.optimizer == "adamw":
-            return torch.optim.AdamW(params, lr=r.lr, weight_decay=r.weight_decay)
-        raise ValueError(f"unknown optimizer {r.optimizer!r}")
+        kind = torch.optim.Adam if r.optimizer == "adam" else torch.optim.AdamW
+        return kind(params, lr=r.lr, weight_decay=r.weight_decay)
 
     def fit(self, d: SeqData, epochs: int | None = None) -> History:
         r = self.recipe
         epochs = epochs or r.epochs
+        make_deterministic(self.device)
         set_seed(self.seed)
         generator = torch.Generator().manual_seed(self.seed)
         loader = DataLoader(
@@ -102,19 +103,13 @@ class Trainer:
             shuffle=True,
             generator=generator,
         )
-        steps = (
-            len(loader)
-            if self.max_train_batches is None
-            else min(len(loader), self.max_train_batches)
-        )
+        steps = len(loader) if r.max_batches is None else min(len(loader), r.max_batches)
         optimizer = self._optimizer()
         scheduler = None
         if r.schedule == "onecycle":
             scheduler = torch.optim.lr_scheduler.OneCycleLR(
                 optimizer, max_lr=r.lr, total_steps=epochs * steps, pct_start=0.25
             )
-        elif r.schedule != "constant":
-            raise ValueError(f"unknown schedule {r.schedule!r}")
         loss_fn = nn.CrossEntropyLoss()
         best_acc, best_state, waited = -1.0, None, 0
         bar = tqdm(range(1, epochs + 1), desc="epoch", disable=quiet(), leave=False)
@@ -206,80 +201,92 @@ def augment(X: torch.Tensor, generator: torch.Generator, crop: int = 160) -> tor
     return X * scale
 
 
-# --- checkpoints ---------------------------------------------------------------------------------
+# --- the one way to train ---------------------------------------------------------------------
 
 
-def save_checkpoint(path: str | os.PathLike, model: nn.Module, config: dict) -> Path:
-    """Write `{"config": json-string, "state_dict": ...}` atomically with torch.save."""
-    path = Path(path)
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    with atomic_path(path, suffix=".pt") as tmp:
-        torch.save({"config": json.dumps(config), "state_dict": state}, tmp)
-    return path
+Builder = Callable[[int], nn.Module]  # num_classes -> a fresh model
 
 
-def load_checkpoint(path: str | os.PathLike) -> tuple[nn.Module, dict]:
-    """Rebuild the model of a checkpoint. Only tensors and plain data are accepted."""
-    path = Path(path)
-    if not path.is_file():
-        raise RNNBookError(f"{path}: no such checkpoint")
-    try:
-        with warnings.catch_warnings():  # torch warns about odd pickle protocols; we refuse anyway
-            warnings.simplefilter("ignore")
-            blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # a hostile or broken file may raise anything while unpickling
-        if isinstance(err, pickle.UnpicklingError):
-            reason = "it holds more than tensors and plain data, so weights_only=True refused it"
-        else:
-            first = str(err).strip().splitlines()[0][:120] if str(err).strip() else ""
-            reason = f"{type(err).__name__}: {first}"
-        raise RNNBookError(f"{path}: not a safe rnnbook checkpoint ({reason})") from None
-    if not isinstance(blob, dict) or "config" not in blob or "state_dict" not in blob:
-        raise RNNBookError(f"{path}: not an rnnbook checkpoint (no config and state_dict)")
-    try:
-        config = json.loads(blob["config"])
-        name, num_classes = config["model"], int(config["num_classes"])
-    except (TypeError, ValueError, KeyError):
-        raise RNNBookError(f"{path}: the checkpoint's config is unreadable") from None
-    if name not in MODELS:
-        raise RNNBookError(f"{path}: unknown model {name!r} in the checkpoint")
-    model = build_model(name, num_classes)
-    try:
-        model.load_state_dict(blob["state_dict"])
-    except (RuntimeError, TypeError, AttributeError) as err:
-        first = str(err).strip().splitlines()[0][:160]
-        raise RNNBookError(f"{path}: weights do not fit model {name!r} ({first})") from None
-    model.eval()
-    return model, config
+@dataclass
+class Run:
+    """One training run: the trained model, its trainer, and its scores on the test part."""
+
+    name: str  # the registry name, or the builder's name
+    model: nn.Module  # trained, on `trainer.device`
+    initial: nn.Module  # the same model before training (a copy, on the CPU)
+    trainer: Trainer
+    data: SeqData
+    y_hat: torch.Tensor  # test logits (CPU): (n, num_classes) or (n, steps, num_classes)
+    test_accuracy: float  # of every test row (every step, for many-to-many tasks)
+
+    @property
+    def history(self) -> History:
+        return self.trainer.history
+
+    @property
+    def recipe(self) -> Recipe:
+        return self.trainer.recipe
+
+    def metrics(self) -> dict:
+        """`rnnbook.evaluate.metrics` of the test logits (many-to-one tasks)."""
+        from .evaluate import metrics
+
+        return metrics(self.data.y_test, self.y_hat, self.data.classes)
+
+    def summary(self) -> dict:
+        """What a report needs about the run, as plain data (JSON-ready)."""
+        h = self.history
+        return {
+            "model": self.name,
+            "seed": self.trainer.seed,
+            "device": str(self.trainer.device),
+            "epochs": len(h.train_loss),
+            "best_epoch": h.best_epoch,
+            "train_seconds": round(self.trainer.train_seconds, 2),
+            "seconds_per_epoch": round(self.trainer.train_seconds / max(len(h.train_loss), 1), 3),
+            "parameters": count_parameters(self.model),
+            "n_train": len(self.data.y_train),
+            "n_valid": len(self.data.y_valid),
+            "n_test": len(self.data.y_test),
+            "valid_accuracy": h.valid_acc[h.best_epoch - 1] if h.best_epoch else None,
+            "test_accuracy": self.test_accuracy,
+            "recipe": self.recipe.as_dict(),
+        }
 
 
-def train_named(
-    name: str, d: SeqData, seed: int = 0, epochs: int | None = None, **overrides
-) -> Trainer:
-    """Build the named model with its recipe (optionally overridden) and train it on `d`."""
-    spec = MODELS[name]
-    recipe = Recipe(
-        **{**asdict(spec.recipe), **({"epochs": epochs} if epochs else {}), **overrides}
-    )
-    set_seed(seed)
-    trainer = Trainer(build_model(name, d.num_classes), recipe, seed=seed)
-    trainer.fit(d)
-    return trainer
+def train(
+    model: str | Builder,
+    d: SeqData,
+    recipe: Recipe | None = None,
+    *,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    **changes,
+) -> Run:
+    """Build, seed, train and score: the one training path of the book.
 
+    `model` is a name of `rnnbook.models.MODELS` (its recipe is the default) or a builder,
+    `num_classes -> nn.Module` (e.g. `lambda k: SeqClassifier("gru", k)`). The seed is set just
+    before the model is built, so the same call gives the same initial weights, batches and
+    numbers. `changes` override single fields of the recipe (`epochs=3`; None keeps the value).
 
-def as_floats(values) -> list[float]:
-    return [float(v) for v in np.asarray(values).ravel()]
-
-
-def fit_and_score(
-    model: nn.Module, d: SeqData, epochs: int, seed: int = 0, **recipe
-) -> tuple[Trainer, float]:
-    """Train `model` on `d` for `epochs` with a `Recipe(**recipe)`; return it and its test accuracy.
-
-    The chapters' and tests' short experiments use this, so both run exactly the same thing.
+    >>> run = train("gru", d, epochs=2)   # d = data.load_data("five-class")
+    >>> run.test_accuracy, run.history.valid_acc
     """
+    if isinstance(model, str):
+        if model not in MODELS:
+            raise RNNBookError(f"unknown model {model!r}; `rnnbook models` lists them")
+        name, build = model, MODELS[model].build
+        recipe = recipe or MODELS[model].recipe
+    else:
+        name, build = getattr(model, "__name__", type(model).__name__), model
+    recipe = (recipe or Recipe()).but(**changes)
     set_seed(seed)
-    trainer = Trainer(model, Recipe(epochs=epochs, **recipe), seed=seed)
+    net = build(d.num_classes)
+    initial = copy.deepcopy(net).cpu()
+    trainer = Trainer(net, recipe, seed=seed, device=device)
     trainer.fit(d)
-    _, accuracy = trainer.evaluate(d.X_test, d.y_test)
-    return trainer, accuracy
+    y_hat = trainer.predict(d.X_test)
+    y_hat_flat, y_flat = flat(y_hat, d.y_test)
+    accuracy = (y_hat_flat.argmax(1) == y_flat).float().mean().item()
+    return Run(name, trainer.model, initial, trainer, d, y_hat, accuracy)

@@ -1,0 +1,258 @@
+"""The chapters' experiments, each one function that the chapter and its checks both call.
+
+A chapter computes its numbers by calling these; a claim about them is asserted where they are
+computed (a hidden cell of the chapter, so a cold build fails if it stops holding) or by a test
+that calls the same function at a smaller size. Nothing here trains in a way of its own: every
+run goes through `rnnbook.train.train`.
+
+* sequence tasks -- `shuffled_time` (the same models on time in order and shuffled) and
+  `onset_labeller` (the many-to-many seizure-onset labeller);
+* gated cells -- `BRIEF` and `brief_runs`: RNN, LSTM and GRU classifiers after the same short
+  training, for comparing their gates and gradients;
+* vanishing gradients -- `long_gap_classifier`, `LONG_GAP_RECIPE`, `LONG_GAP_CONFIGS` and
+  `run_long_gap`: every cell trained at every gap of the long-gap task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from . import data, tasks
+from .gradients import first_step_ratio
+from .models import MLP, ConvGRU, SeqClassifier, SeqLabeller
+from .recipe import Recipe
+from .train import History, Run, train
+
+__all__ = [
+    "shuffled_time",
+    "OnsetResult",
+    "onset_labeller",
+    "BRIEF",
+    "brief_runs",
+    "LONG_GAP_RECIPE",
+    "LONG_GAP_CONFIGS",
+    "LONG_GAP_HIDDENS",
+    "long_gap_classifier",
+    "LongGapRun",
+    "LongGapResults",
+    "run_long_gap",
+]
+
+
+# --- sequence tasks ------------------------------------------------------------------------------
+
+# The models of the shuffled-time experiment, with their recipes (name -> builder, recipe).
+SHUFFLED_TIME_MODELS = {
+    "mlp": (lambda k: MLP(num_classes=k), Recipe(epochs=15, lr=1e-3)),
+    "conv-gru": (
+        lambda k: ConvGRU(num_classes=k, channels=(32, 64, 64), num_hiddens=32),
+        Recipe(epochs=8),
+    ),
+}
+
+
+def shuffled_time(
+    d: data.SeqData, models: dict | None = None, seed: int = 0, shuffle_seed: int = 1, **changes
+) -> pd.DataFrame:
+    """Test accuracy of each model trained on time in order and on time shuffled.
+
+    The shuffled copy applies one fixed permutation of the steps to every row of every part
+    (`tasks.shuffle_time`). Returns a table: one row per model, columns "in order",
+    "shuffled". `changes` override every recipe (e.g. `max_batches=2` for a quick check).
+    """
+    shuffled = tasks.shuffle_time(d, seed=shuffle_seed)
+    rows = {}
+    for name, (build, recipe) in (models or SHUFFLED_TIME_MODELS).items():
+        rows[name] = {
+            order: train(build, part, recipe, seed=seed, **changes).test_accuracy
+            for order, part in (("in order", d), ("shuffled", shuffled))
+        }
+    return pd.DataFrame(rows).T
+
+
+@dataclass
+class OnsetResult:
+    """The onset labeller's run, its test sequences, and where it raised an alarm."""
+
+    run: Run
+    test: tasks.OnsetData
+    stride: int
+    detected: torch.Tensor  # (n,) first step of the alarm, -1 for none
+    error_s: torch.Tensor  # (n,) |detected - true onset| in seconds (for found onsets)
+
+    @property
+    def found(self) -> torch.Tensor:
+        return self.detected >= 0
+
+
+ONSET_RECIPE = Recipe(epochs=8, batch_size=32, lr=5e-3)
+
+
+def onset_labeller(
+    table: pd.DataFrame,
+    recordings: list[data.Recording],
+    n_train: int = 512,
+    n_test: int = 128,
+    seconds: float = 8.0,
+    stride: int = 8,
+    recipe: Recipe = ONSET_RECIPE,
+    seed: int = 0,
+    **changes,
+) -> OnsetResult:
+    """Train the causal `SeqLabeller` on the onset task (split by recording) and find onsets."""
+    onset_data, test = tasks.onset_task(
+        data.split_by_recording(table), recordings, n_train, n_test, seconds, stride
+    )
+    run = train(
+        lambda k: SeqLabeller(num_classes=k, num_hiddens=32, stride=stride),
+        onset_data, recipe, seed=seed, **changes,
+    )  # fmt: skip
+    detected = tasks.detected_onsets(run.y_hat)
+    error_s = (detected - test.onset // stride).abs().float() * stride / data.SAMPLING_RATE
+    return OnsetResult(run, test, stride, detected, error_s)
+
+
+# --- gated cells -----------------------------------------------------------------------------------
+
+# The brief training: 4 epochs of 50 batches of 64 rows (a random 3,200 of the training rows per
+# epoch), AdamW with a one-cycle schedule peaking at lr = 0.01, gradients clipped at norm 1.
+BRIEF = Recipe(epochs=4, batch_size=64, lr=1e-2, max_batches=50)
+
+
+def brief_runs(
+    d: data.SeqData,
+    cells: tuple[str, ...] = ("rnn", "lstm", "gru"),
+    num_hiddens: int = 16,
+    memory_bias: float | None = None,
+    seed: int = 0,
+    recipe: Recipe = BRIEF,
+) -> dict[str, Run]:
+    """One `SeqClassifier` per cell, each trained with the same recipe, seed and batches, so that
+    differences come from the cell alone. `run.initial` keeps each model before training."""
+    return {
+        cell: train(
+            lambda k, cell=cell: SeqClassifier(
+                cell, k, num_hiddens=num_hiddens, memory_bias=memory_bias
+            ),
+            d,
+            recipe,
+            seed=seed,
+        )  # fmt: skip
+        for cell in cells
+    }
+
+
+# --- vanishing gradients: the long-gap experiment ----------------------------------------------------
+
+# How every (cell, gap) is trained: 10 epochs of AdamW at a constant learning rate, clipping the
+# gradient's norm at 1 (no weight decay: nothing should pull the memory gates back).
+LONG_GAP_RECIPE = Recipe(
+    epochs=10, batch_size=32, lr=2e-3, weight_decay=0.0, schedule="constant", clip=1.0
+)
+LONG_GAP_HIDDENS = 32
+
+# The models of the experiment: name -> (cell, bias of the memory gate; None = PyTorch's init).
+LONG_GAP_CONFIGS = {
+    "RNN": ("rnn", None),
+    "LSTM": ("lstm", None),
+    "GRU": ("gru", None),
+    "LSTM, forget bias 1": ("lstm", 1.0),
+    "GRU, update bias 1": ("gru", 1.0),
+}
+
+
+def long_gap_classifier(
+    cell: str,
+    memory_bias: float | None = None,
+    input_size: int = tasks.SAMPLES_PER_STEP,
+    num_hiddens: int = LONG_GAP_HIDDENS,
+):
+    """The builder (`num_classes -> SeqClassifier`) of the long-gap experiment's models."""
+
+    def build(num_classes: int = 2) -> nn.Module:
+        return SeqClassifier(
+            cell, num_classes, input_size=input_size, num_hiddens=num_hiddens,
+            memory_bias=memory_bias,
+        )  # fmt: skip
+
+    build.__name__ = cell if memory_bias is None else f"{cell}, memory bias {memory_bias:g}"
+    return build
+
+
+@dataclass
+class LongGapRun:
+    """One model trained at one gap."""
+
+    name: str  # a key of LONG_GAP_CONFIGS
+    cell: str
+    memory_bias: float | None
+    gap_seconds: float
+    test_accuracy: float  # on the test part (held-out recordings)
+    ratio_init: float  # first_step_ratio on the test sequences, before training
+    ratio_trained: float  # ... and after
+    initial: SeqClassifier  # the untrained model
+    model: SeqClassifier  # the trained one
+    history: History
+
+
+@dataclass
+class LongGapResults:
+    """What ``run_long_gap`` returns: a table, the runs and the data of every gap."""
+
+    table: pd.DataFrame
+    runs: dict[tuple[str, float], LongGapRun]  # keyed by (name, gap_seconds)
+    datasets: dict[float, data.SeqData]  # keyed by gap_seconds
+
+
+def run_long_gap(
+    recordings: list[data.Recording],
+    configs: dict[str, tuple[str, float | None]] = LONG_GAP_CONFIGS,
+    gaps_seconds: tuple[float, ...] = tasks.GAPS_SECONDS,
+    sizes: tuple[int, int, int] = tasks.SIZES,
+    recipe: Recipe = LONG_GAP_RECIPE,
+    seed: int = 0,
+) -> LongGapResults:
+    """Train every model of ``configs`` once at every gap; measure it.
+
+    For each (name, gap): the test accuracy, the epoch at which the validation accuracy first
+    reached 0.8 (the end of the plateau; NaN if never), and ``first_step_ratio`` on the test
+    sequences before and after training. The table has one row per run.
+    """
+    runs, datasets, rows = {}, {}, []
+    for gap in gaps_seconds:
+        d = datasets[gap] = tasks.make_long_gap_data(recordings, gap, sizes, seed=seed)
+        for name, (cell, bias) in configs.items():
+            build = long_gap_classifier(cell, bias, input_size=d.X_train.shape[2])
+            trained = train(build, d, recipe, seed=seed)
+            run = LongGapRun(
+                name,
+                cell,
+                bias,
+                gap,
+                trained.test_accuracy,
+                first_step_ratio(trained.initial, d.X_test, d.y_test),
+                first_step_ratio(trained.model, d.X_test, d.y_test),
+                trained.initial,
+                trained.model,
+                trained.history,
+            )
+            runs[(name, gap)] = run
+            learnt = [i for i, a in enumerate(run.history.valid_acc, start=1) if a >= 0.8]
+            rows.append(
+                {
+                    "model": name,
+                    "gap_seconds": gap,
+                    "gap_steps": tasks.steps_for(gap),
+                    "seq_len": d.X_test.shape[1],
+                    "test_accuracy": run.test_accuracy,
+                    "epoch_valid_0.8": learnt[0] if learnt else np.nan,
+                    "ratio_init": run.ratio_init,
+                    "ratio_trained": run.ratio_trained,
+                }
+            )
+    return LongGapResults(pd.DataFrame(rows), runs, datasets)
