@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnbook import bptt, cells
+from rnnbook import bptt, cells, gradients
 
 TOL = 1e-10
 B, T, IN, H, C = 4, 9, 3, 5, 3
@@ -182,7 +182,7 @@ def test_gradient_flow_shape_and_vanishing(make_rnn):
     X, y = torch.randn(6, 30, 3), torch.randint(0, 2, (6,))
     for p in model.parameters():
         p.grad = torch.full_like(p, 7.0)
-    flow = bptt.gradient_flow(model, X, y)
+    flow = gradients.gradient_flow(model, X, y)
     assert flow.shape == (30,) and flow.dtype == np.float64
     assert np.isfinite(flow).all() and (flow >= 0).all()
     assert flow[-1] > flow[0]  # untrained: the loss sees recent inputs best
@@ -196,7 +196,7 @@ def test_gradient_flow_equals_hand_written_dx(model):
     X, _, y = data(False)
     net = LastStep(rnn, H, C).double()
     net.head.load_state_dict(head.state_dict())
-    flow = bptt.gradient_flow(net, X, y)
+    flow = gradients.gradient_flow(net, X, y)
     dX = bptt.bptt(params, X, y).dX
     assert np.allclose(flow, dX.pow(2).sum(dim=(0, 2)).sqrt().numpy(), rtol=1e-12, atol=0)
 
@@ -205,8 +205,8 @@ def test_gradient_flow_float64_avoids_float32_underflow():
     torch.manual_seed(0)
     model = LastStep(nn.RNN(3, 16, batch_first=True), 16)
     X, y = torch.randn(8, 200, 3), torch.randint(0, 2, (8,))
-    flow32 = bptt.gradient_flow(model, X, y)
-    flow64 = bptt.gradient_flow(model, X, y, dtype=torch.float64)
+    flow32 = gradients.gradient_flow(model, X, y)
+    flow64 = gradients.gradient_flow(model, X, y, dtype=torch.float64)
     assert next(model.parameters()).dtype == torch.float32  # a copy was converted
     assert (flow32[:20] == 0).all()  # float32 cannot hold these tiny gradients...
     assert (flow64 > 0).all() and flow64[0] / flow64[-1] < 1e-40  # ...float64 can
@@ -218,14 +218,14 @@ def test_hidden_gradient_flow(cell_cls):
     torch.manual_seed(0)
     layer = cell_cls(3, 6, 2, dtype=torch.float64).train()
     X = torch.randn(4, 25, 3, dtype=torch.float64)
-    flow = bptt.hidden_gradient_flow(layer, X)
+    flow = gradients.hidden_gradient_flow(layer, X)
     assert flow.shape == (25,) and np.isfinite(flow).all() and (flow >= 0).all()
     assert flow[-1] == pytest.approx(2.0)  # default loss: ||dL/dh_T|| = sqrt(batch)
     assert flow[-1] > flow[0] > 0
     assert layer.training and not layer.record and layer.trace is None
     assert all(p.grad is None for p in layer.parameters())
     # A custom loss, checked against the recorded gradients after an ordinary backward.
-    flow_sum = bptt.hidden_gradient_flow(layer, X, loss_fn=lambda out: out.pow(2).sum())
+    flow_sum = gradients.hidden_gradient_flow(layer, X, loss_fn=lambda out: out.pow(2).sum())
     layer.record = True
     out, _ = layer.eval()(X)
     out.pow(2).sum().backward()
@@ -236,11 +236,11 @@ def test_hidden_gradient_flow_matches_bptt_dhs(model):
     rnn, head, params = model
     X, h0, y = data(False)
     layer = cells.RNN.from_torch(rnn)
-    flow = bptt.hidden_gradient_flow(
+    flow = gradients.hidden_gradient_flow(
         layer, X, h0[None], loss_fn=lambda out: F.cross_entropy(head(out[:, -1]), y)
     )
     dHs = bptt.bptt(params, X, y, h0).dHs
     assert np.allclose(flow, dHs.pow(2).sum(dim=(0, 2)).sqrt().numpy(), rtol=1e-12, atol=0)
-    assert bptt.hidden_gradient_flow(layer.float(), X, dtype=torch.float64).dtype == np.float64
+    assert gradients.hidden_gradient_flow(layer.float(), X, dtype=torch.float64).dtype == np.float64
     with pytest.raises(TypeError, match="rnnbook.cells"):
-        bptt.hidden_gradient_flow(rnn, X)
+        gradients.hidden_gradient_flow(rnn, X)

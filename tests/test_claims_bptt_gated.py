@@ -13,10 +13,8 @@ import pytest
 import torch
 from torch import nn
 
-from rnnbook import bptt, cells, data, gating, models, unroll
-from rnnbook.utils import set_seed
-
-pytestmark = pytest.mark.usefixtures("one_thread")
+from rnnbook import bptt, cells, data, experiments, gradients, models
+from rnnbook.utils import max_abs_diffs, sci, set_seed
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +39,8 @@ def small_rnn(d):
 def test_hand_written_bptt_equals_autograd_on_eeg(small_rnn):
     rnn, head, params, X, y = small_rnn
     result = bptt.bptt(params, X, y)
-    loss, reference = unroll.autograd_grads(rnn, head, X, y)
-    diffs = unroll.max_abs_diffs({**result.grads.as_dict(), "X": result.dX}, reference)
+    loss, reference = bptt.autograd_grads(rnn, head, X, y)
+    diffs = max_abs_diffs({**result.grads.as_dict(), "X": result.dX}, reference)
     assert len(diffs) == 7
     assert max(diffs.values()) < 1e-10  # measured 8e-17
     assert abs(result.loss.item() - loss) < 1e-12
@@ -55,8 +53,8 @@ def test_many_to_many_bptt_equals_autograd_on_eeg(small_rnn):
     rnn, head, params, X, y = small_rnn
     Y = y[:, None].expand(-1, X.shape[1])
     result = bptt.bptt(params, X, Y, many_to_many=True)
-    _, reference = unroll.autograd_grads(rnn, head, X, Y, many_to_many=True)
-    diffs = unroll.max_abs_diffs({**result.grads.as_dict(), "X": result.dX}, reference)
+    _, reference = bptt.autograd_grads(rnn, head, X, Y, many_to_many=True)
+    diffs = max_abs_diffs({**result.grads.as_dict(), "X": result.dX}, reference)
     assert max(diffs.values()) < 1e-10
 
 
@@ -65,14 +63,14 @@ def test_truncated_bptt_equals_autograd_on_detached_windows(small_rnn, k1, k2):
     rnn, head, params, X, y = small_rnn
     Y = y[:, None].expand(-1, X.shape[1])
     ours = bptt.truncated_bptt(params, X, Y, k1, k2).grads.as_dict()
-    reference = unroll.autograd_truncated(rnn, head, X, Y, k1, k2)
-    assert max(unroll.max_abs_diffs(ours, reference).values()) < 1e-10  # measured 6e-17
+    reference = bptt.autograd_truncated(rnn, head, X, Y, k1, k2)
+    assert max(max_abs_diffs(ours, reference).values()) < 1e-10  # measured 6e-17
 
 
 def test_truncation_error_falls_slowly_with_k1_eq_k2_fast_with_half(small_rnn):
     _, _, params, X, y = small_rnn
     Y = y[:, None].expand(-1, X.shape[1])
-    errors = unroll.truncation_errors(params, X, Y, [10, 20, 40, 80])
+    errors = bptt.truncation_errors(params, X, Y, [10, 20, 40, 80])
     equal, half = errors["k1 = k2"], errors["k1 = k2 / 2"]
     assert np.all(np.diff(equal) < 0) and np.all(np.diff(half) < 0)
     assert equal.loc[40] > 1e-3  # measured 7.0e-3: about 1/k
@@ -86,24 +84,22 @@ def test_truncation_error_falls_slowly_with_k1_eq_k2_fast_with_half(small_rnn):
     assert (full - whole).abs().max() < 1e-12
 
 
-def test_bptt_memory_grows_linearly_and_time_grows_with_seq_len(recordings, d):
+def test_bptt_memory_grows_linearly_with_seq_len(recordings, d):
     chosen = [r for r in recordings if r.set == "S"][:16] + [r for r in recordings if r.set == "Z"][
         :16
     ]
     set_seed(0)
     rnn, head = nn.RNN(1, 32, batch_first=True), nn.Linear(32, 2)
-    cost = unroll.bptt_cost(rnn, head, chosen, [178, 356, 712, 1424], d.mean, d.std)
+    cost = bptt.bptt_cost(rnn, head, chosen, [178, 356, 712, 1424], d.mean, d.std)
     T = cost.index.to_numpy()
     per_step = np.diff(cost["saved_bytes"].to_numpy()) / np.diff(T)
     # Exactly one (batch, hidden) state and one (batch, 1) input per step, in float32.
     assert np.all(per_step == len(chosen) * (32 + 1) * 4)
     assert list(cost["saved_tensors"].diff().dropna()) == list(np.diff(T))
-    # Time: measured 15 ms at 178 steps and 144 ms at 1,424 (8 times longer).
-    seconds = cost["seconds"].to_numpy()
-    assert seconds[-1] > 3 * seconds[0]
+    assert (cost["seconds"] > 0).all()  # times are measured; the chapter shows them, unasserted
     # Truncated BPTT through windows of 178 keeps what one window keeps, whatever the length.
-    X = unroll.recording_windows(chosen, 178, d.mean, d.std)
-    assert unroll.saved_activations(lambda: rnn(X))[1] == cost.loc[178, "saved_bytes"]
+    X = data.recording_windows(chosen, 178, d.mean, d.std)
+    assert bptt.saved_activations(lambda: rnn(X))[1] == cost.loc[178, "saved_bytes"]
 
 
 # --- gated cells ----------------------------------------------------------------------------------
@@ -115,7 +111,7 @@ def test_scratch_cells_equal_torch_on_eeg(d, name):
     X = d.X_train[:64].double()
     set_seed(0)
     reference = torch_class(1, 16, batch_first=True).double()
-    diffs = gating.compare_layers(reference, our_class.from_torch(reference), X)
+    diffs = cells.compare_layers(reference, our_class.from_torch(reference), X)
     assert ("c_n" in diffs) == (name == "LSTM")
     assert len([k for k in diffs if k.startswith("dL/")]) == 5
     assert max(diffs.values()) < 1e-10  # measured 6e-13 (dL/dweight_ih_l0)
@@ -137,12 +133,10 @@ def test_gru_has_three_quarters_of_the_lstm_parameters(input_size, num_hiddens):
 @pytest.fixture(scope="module")
 def brief(d):
     """The gated chapter's brief training: RNN, LSTM and GRU, same recipe, seed and batches."""
-    trainers = {
-        cell: gating.train_brief(cell, d, num_hiddens=16, seed=0) for cell in ("rnn", "lstm", "gru")
-    }
+    runs = experiments.brief_runs(d, num_hiddens=16, seed=0)
     is_seizure = d.y_test == 1
     X = torch.cat([d.X_test[is_seizure][:64], d.X_test[~is_seizure][:64]])  # (128, 178, 1)
-    return trainers, X
+    return runs, X
 
 
 def reach(flow: np.ndarray) -> float:
@@ -151,20 +145,18 @@ def reach(flow: np.ndarray) -> float:
 
 
 def test_brief_training_learns_the_binary_task(d, brief):
-    trainers, _ = brief
+    runs, _ = brief
     majority = 1 - d.y_test.float().mean().item()  # 0.790
-    for cell, trainer in trainers.items():
-        _, acc = trainer.evaluate(d.X_test, d.y_test)
-        assert acc > majority + 0.08, cell  # measured 0.932 (rnn), 0.950 (lstm), 0.963 (gru)
+    for cell, run in runs.items():
+        assert run.test_accuracy > majority + 0.08, (
+            cell
+        )  # measured 0.932 (rnn), 0.950 (lstm), 0.963 (gru)
 
 
 def test_gating_keeps_the_gradient_alive_after_the_same_training(brief):
-    trainers, X = brief
-    trained = {cell: reach(gating.hidden_flow(t.model, X)) for cell, t in trainers.items()}
-    initial = {
-        cell: reach(gating.hidden_flow(gating.initial_model(cell, 2, 16, seed=0), X))
-        for cell in trainers
-    }
+    runs, X = brief
+    trained = {cell: reach(gradients.hidden_flow(run.model, X)) for cell, run in runs.items()}
+    initial = {cell: reach(gradients.hidden_flow(run.initial, X)) for cell, run in runs.items()}
     # Measured after training: gru 1.0e-2, lstm 2.1e-8, rnn 1.3e-21.
     assert trained["gru"] > 1e12 * trained["rnn"]  # measured factor 8e18
     assert trained["lstm"] > 1e8 * trained["rnn"]  # measured factor 2e13
@@ -172,14 +164,14 @@ def test_gating_keeps_the_gradient_alive_after_the_same_training(brief):
     assert trained["gru"] > 1e-4
     # At the initial weights every cell loses the gradient (gru 1.8e-27, lstm 1e-41, rnn 3e-47).
     assert max(initial.values()) < 1e-15
-    for cell in trainers:
+    for cell in runs:
         assert trained[cell] > 1e3 * initial[cell], cell
 
 
 def test_gates_move_with_the_seizure_and_the_direct_path(brief):
-    trainers, X = brief
-    z = gating.record_gates(trainers["gru"].model, X)["z"]  # (128, 178, 16)
-    f = gating.record_gates(trainers["lstm"].model, X)["f"]
+    runs, X = brief
+    z = gradients.record_gates(runs["gru"].model, X)["z"]  # (128, 178, 16)
+    f = gradients.record_gates(runs["lstm"].model, X)["f"]
     assert z.shape == f.shape == (128, 178, 16)
     seizure, other = slice(0, 64), slice(64, None)
     # The GRU's update gate is more open on seizure rows: measured 0.774 vs 0.506.
@@ -193,30 +185,24 @@ def test_gates_move_with_the_seizure_and_the_direct_path(brief):
     assert f_move[seizure].mean() > 2 * f_move[other].mean()
     # Direct path: the most open GRU unit keeps 4e-3 (measured reach 1e-2, same order); the
     # most open LSTM forget gate keeps only 1e-11 of a measured 2e-8.
-    z_keep = gating.gate_products(z)[:, 0].mean(axis=0).max()
-    f_keep = gating.gate_products(f)[:, 0].mean(axis=0).max()
-    gru_reach = reach(gating.hidden_flow(trainers["gru"].model, X))
-    lstm_reach = reach(gating.hidden_flow(trainers["lstm"].model, X))
+    z_keep = gradients.gate_products(z)[:, 0].mean(axis=0).max()
+    f_keep = gradients.gate_products(f)[:, 0].mean(axis=0).max()
+    gru_reach = reach(gradients.hidden_flow(runs["gru"].model, X))
+    lstm_reach = reach(gradients.hidden_flow(runs["lstm"].model, X))
     assert gru_reach / 30 < z_keep < gru_reach * 30
     assert f_keep < lstm_reach / 100
     # PyTorch's initialisation starts the forget gates half open: measured 0.46.
-    f0 = gating.record_gates(gating.initial_model("lstm", 2, 16, seed=0), X)["f"]
+    f0 = gradients.record_gates(runs["lstm"].initial, X)["f"]
     assert 0.35 < f0.mean() < 0.6
 
 
 def test_forget_bias_one_lets_more_gradient_through(d, brief):
-    trainers, X = brief
-
-    def forget_bias_one(model):
-        H = model.rnn.hidden_size
-        model.rnn.bias_ih_l0[H : 2 * H] = 0.0
-        model.rnn.bias_hh_l0[H : 2 * H] = 1.0
-
-    lstm_fb = gating.train_brief("lstm", d, num_hiddens=16, seed=0, init=forget_bias_one)
-    default = reach(gating.hidden_flow(trainers["lstm"].model, X))
-    biased = reach(gating.hidden_flow(lstm_fb.model, X))
+    runs, X = brief
+    lstm_fb = experiments.brief_runs(d, ("lstm",), num_hiddens=16, memory_bias=1.0)["lstm"]
+    default = reach(gradients.hidden_flow(runs["lstm"].model, X))
+    biased = reach(gradients.hidden_flow(lstm_fb.model, X))
     assert biased > 30 * default  # measured 1.1e-5 vs 2.1e-8
-    f = gating.record_gates(lstm_fb.model, X)["f"]
+    f = gradients.record_gates(lstm_fb.model, X)["f"]
     assert f.mean() > 0.6  # measured 0.71
 
 
@@ -226,26 +212,26 @@ def test_forget_bias_one_lets_more_gradient_through(d, brief):
 def test_gate_products():
     gate = np.array([[[0.5], [0.25], [0.8], [1.0]]])  # (1, 4, 1)
     expected = np.array([0.25 * 0.8 * 1.0, 0.8 * 1.0, 1.0, 1.0])
-    assert np.allclose(gating.gate_products(gate)[0, :, 0], expected)
-    assert gating.gate_products(np.zeros((2, 3, 4))).shape == (2, 3, 4)
+    assert np.allclose(gradients.gate_products(gate)[0, :, 0], expected)
+    assert gradients.gate_products(np.zeros((2, 3, 4))).shape == (2, 3, 4)
     tiny = np.full((1, 2000, 1), 0.1)  # 0.1 ** 1999 underflows to 0, not NaN
-    assert gating.gate_products(tiny)[0, 0, 0] == 0.0
+    assert gradients.gate_products(tiny)[0, 0, 0] == 0.0
 
 
 def test_helpers_check_their_inputs(recordings):
     with pytest.raises(ValueError, match="shape"):
-        unroll.max_abs_diffs({"a": torch.zeros(2)}, {"a": torch.zeros(3)})
+        max_abs_diffs({"a": torch.zeros(2)}, {"a": torch.zeros(3)})
     with pytest.raises(ValueError, match="seq_len"):
-        unroll.recording_windows(recordings[:2], 5000)
-    X = unroll.recording_windows(recordings[:3], 10)
+        data.recording_windows(recordings[:2], 5000)
+    X = data.recording_windows(recordings[:3], 10)
     assert X.shape == (3, 10, 1) and X.dtype == torch.float32
     assert torch.equal(X[1, :, 0], torch.tensor(recordings[1].samples[:10], dtype=torch.float32))
 
 
 def test_sci_formats_numbers_for_the_prose():
-    assert unroll.sci(8.3e-17) == "8.3 × 10⁻¹⁷"
-    assert unroll.sci(8e18, 0) == "8 × 10¹⁸"
-    assert unroll.sci(0.25) == "0.25"
-    assert unroll.sci(123.4) == "120"
-    assert unroll.sci(0.0) == "0"
-    assert unroll.sci(np.float64(-3e-5)) == "-3.0 × 10⁻⁵"
+    assert sci(8.3e-17) == "8.3 × 10⁻¹⁷"
+    assert sci(8e18, 0) == "8 × 10¹⁸"
+    assert sci(0.25) == "0.25"
+    assert sci(123.4) == "120"
+    assert sci(0.0) == "0"
+    assert sci(np.float64(-3e-5)) == "-3.0 × 10⁻⁵"

@@ -12,15 +12,13 @@ import copy
 
 import pytest
 import torch
+from helpers import long_gap_model
 
-from rnnbook import bptt, data, longrange
+from rnnbook import data, experiments, gradients, tasks
 
 RADII = [0.5, 0.8, 1.0, 1.2, 1.5, 2.0, 3.0]
 BIASED = ("LSTM, forget bias 1", "GRU, update bias 1")
 UNBIASED = ("RNN", "LSTM", "GRU")
-
-
-pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +32,18 @@ def rows(table):
 @pytest.fixture(scope="module")
 def scaled_rnns():
     """The chapter's untrained vanilla RNN (seed 0) with W_hh rescaled to each radius."""
-    base = longrange.build_model("rnn", input_size=1, seed=0)
+    base = long_gap_model("rnn", input_size=1, seed=0)
     models = {}
     for r in RADII:
         model = copy.deepcopy(base)
-        model.rnn = longrange.scale_spectral_radius(model.rnn, r)
+        model.rnn = gradients.scale_spectral_radius(model.rnn, r)
         models[r] = model
     return models
 
 
 @pytest.fixture(scope="module")
 def long_gap(recordings):
-    return longrange.run_long_gap(recordings, gaps_seconds=(0.0, 4.0, 8.0))
+    return experiments.run_long_gap(recordings, gaps_seconds=(0.0, 4.0, 8.0))
 
 
 def test_at_initialisation_all_three_cells_lose_the_first_step(rows):
@@ -53,14 +51,14 @@ def test_at_initialisation_all_three_cells_lose_the_first_step(rows):
     X, y = rows
     for cell in ("rnn", "lstm", "gru"):
         for seed in range(3):
-            model = longrange.build_model(cell, input_size=1, seed=seed)
-            assert 0 < longrange.first_step_ratio(model, X, y) < 1e-25, (cell, seed)
+            model = long_gap_model(cell, input_size=1, seed=seed)
+            assert 0 < gradients.first_step_ratio(model, X, y) < 1e-25, (cell, seed)
 
 
 def test_spectral_radius_turns_vanishing_into_exploding(rows, scaled_rnns):
     """Measured first-step ratios: 6e-54 at rho 0.5 ... 1.5e7 at 2 and 2e20 at 3."""
     X, y = rows
-    ratios = [longrange.first_step_ratio(scaled_rnns[r], X, y) for r in RADII]
+    ratios = [gradients.first_step_ratio(scaled_rnns[r], X, y) for r in RADII]
     assert ratios == sorted(ratios)  # the larger the radius, the more reaches the first step
     by_radius = dict(zip(RADII, ratios, strict=True))
     assert by_radius[0.5] < 1e-30
@@ -75,23 +73,23 @@ def test_exploding_gradient_and_clipping(rows, scaled_rnns):
     0.7 % and leaves 6 % saturated."""
     X, y = rows
     steep = scaled_rnns[2.0]
-    assert longrange.gradient_norm(scaled_rnns[0.5], X, y) < 10
-    assert longrange.gradient_norm(steep, X, y) > 1e4
+    assert gradients.gradient_norm(scaled_rnns[0.5], X, y) < 10
+    assert gradients.gradient_norm(steep, X, y) > 1e4
     W = steep.rnn.weight_hh_l0.detach().double()
-    raw = longrange.sgd_step(steep, X, y, lr=0.1)
-    clipped = longrange.sgd_step(steep, X, y, lr=0.1, max_norm=1.0)
+    raw = gradients.sgd_step(steep, X, y, lr=0.1)
+    clipped = gradients.sgd_step(steep, X, y, lr=0.1, max_norm=1.0)
     change = {
         name: float((m.rnn.weight_hh_l0.detach() - W).norm() / W.norm())
         for name, m in (("raw", raw), ("clipped", clipped))
     }
     assert change["raw"] > 100 and change["clipped"] < 0.02
-    assert longrange.saturation(raw, X) > 0.9
-    assert longrange.saturation(clipped, X) < 0.2
+    assert gradients.saturation(raw, X) > 0.9
+    assert gradients.saturation(clipped, X) < 0.2
     # After the raw step no gradient reaches W_hh (measured: exactly 0), nor any input step;
     # after the clipped one it still explodes (measured 1.5e6).
-    assert longrange.gradient_norm(raw, X, y, ["rnn.weight_hh_l0"]) < 1e-10
-    assert bptt.gradient_flow(raw, X, y, dtype=torch.float64).max() < 1e-10
-    assert longrange.gradient_norm(clipped, X, y, ["rnn.weight_hh_l0"]) > 1e4
+    assert gradients.gradient_norm(raw, X, y, ["rnn.weight_hh_l0"]) < 1e-10
+    assert gradients.gradient_flow(raw, X, y, dtype=torch.float64).max() < 1e-10
+    assert gradients.gradient_norm(clipped, X, y, ["rnn.weight_hh_l0"]) > 1e4
 
 
 def accuracy(long_gap, name, gap):
@@ -100,7 +98,7 @@ def accuracy(long_gap, name, gap):
 
 def test_every_model_learns_the_task_without_a_gap(long_gap):
     """Measured test accuracy at gap 0: 0.92 (RNN) to 0.95."""
-    for name in longrange.CONFIGS:
+    for name in experiments.LONG_GAP_CONFIGS:
         assert accuracy(long_gap, name, 0.0) > 0.88, name
 
 
@@ -126,8 +124,8 @@ def test_gradient_reaching_the_cue_at_four_seconds(long_gap):
     """First-step ratios on the test sequences at 4 s. At initialisation: RNN 5e-8, LSTM 4e-6,
     GRU 6e-6, raised by the bias to 5e-3 and 2e-3. After training: RNN 5e-3; biased LSTM 0.15
     and GRU 33, i.e. 30 and 7000 times the vanilla RNN's."""
-    run = {name: long_gap.runs[(name, 4.0)] for name in longrange.CONFIGS}
-    for name in longrange.CONFIGS:
+    run = {name: long_gap.runs[(name, 4.0)] for name in experiments.LONG_GAP_CONFIGS}
+    for name in experiments.LONG_GAP_CONFIGS:
         assert run[name].ratio_init < 0.02, name
     assert run["LSTM, forget bias 1"].ratio_init > 100 * run["LSTM"].ratio_init
     assert run["GRU, update bias 1"].ratio_init > 100 * run["GRU"].ratio_init
@@ -139,10 +137,10 @@ def test_training_opens_the_memory_gates_of_the_biased_cells(long_gap):
     """Most open memory gate of a unit, mean over the gap of the 4-s test sequences: biased LSTM
     0.76 -> 0.88, biased GRU 0.75 -> 0.85; the unbiased LSTM stays near 0.5 (0.57 -> 0.62)."""
     d4 = long_gap.datasets[4.0]
-    cue_steps = longrange.steps_for(longrange.CUE_SECONDS)
+    cue_steps = tasks.steps_for(tasks.CUE_SECONDS)
 
     def most_open(model):
-        return longrange.memory_gate(model, d4.X_test, first_step=cue_steps).max()
+        return gradients.memory_gate(model, d4.X_test, first_step=cue_steps).max()
 
     for name in BIASED:
         run = long_gap.runs[(name, 4.0)]
@@ -155,9 +153,9 @@ def test_the_models_that_learnt_feel_the_cue_more_than_the_gap(long_gap):
     gap (steps 6-22): measured higher over the cue for the biased LSTM and GRU, lower for the
     vanilla RNN and the unbiased cells."""
     d4 = long_gap.datasets[4.0]
-    cue = longrange.steps_for(longrange.CUE_SECONDS)
-    for name in longrange.CONFIGS:
-        flow = bptt.gradient_flow(
+    cue = tasks.steps_for(tasks.CUE_SECONDS)
+    for name in experiments.LONG_GAP_CONFIGS:
+        flow = gradients.gradient_flow(
             long_gap.runs[(name, 4.0)].model, d4.X_test, d4.y_test, dtype=torch.float64
         )
         cue_mean, middle_mean = flow[:cue].mean(), flow[cue:-cue].mean()

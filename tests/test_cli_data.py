@@ -1,40 +1,18 @@
-"""The `rnnbook data` commands, run as a user runs them: one clear line and an exit code."""
+"""The `rnnbook data` commands, run as a user runs them: one clear line and an exit code.
+
+Most run in this process (`helpers.run`, fast); those about the real process (exit status,
+what `--help` imports) start `python -m rnnbook`.
+"""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import assert_one_line_error, run, run_process
 
 from rnnbook import data
-
-
-def run(
-    *args: str, env: dict | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "rnnbook", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=cwd,
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, code: int, fragment: str) -> None:
-    assert result.returncode == code, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert "Traceback" not in result.stderr
-    assert lines[-1].startswith("rnnbook: error:") or "error:" in lines[-1]
-    assert fragment in result.stderr, result.stderr
-    if code == 1:
-        assert len(lines) == 1, result.stderr
 
 
 def test_verify_and_info():
@@ -112,3 +90,19 @@ def test_argument_errors_exit_2(args):
     result = run(*args)
     assert result.returncode == 2
     assert "usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_real_process_exits_with_the_status():
+    assert run_process("data", "nope").returncode == 2
+    result = run_process("data", "export-uci", "/nonexistent/folder/out.csv")
+    assert_one_line_error(result, 1, "does not exist")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["data", "info"]])
+def test_help_and_data_commands_never_import_torch(args):
+    """`python -X importtime` lists every module a command imports: torch is not among them."""
+    result = run_process(*args, flags=("-X", "importtime"))
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "rnnbook.cli" in imported
+    assert not {name for name in imported if name.split(".")[0] == "torch"}

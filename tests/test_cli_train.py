@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from test_cli_data import assert_one_line_error, run
+from helpers import Evil, assert_one_line_error, run
 
 from rnnbook import data
 from rnnbook.models import MODELS
@@ -25,8 +25,9 @@ def test_models_lists_every_name():
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     result = run(
-        "train", "--model", "mlp-features", "--task", "binary", "--epochs", "2", "--out", str(out)
-    )
+        "train", "--model", "mlp-features", "--task", "binary", "--epochs", "2",
+        "--device", "cpu", "--threads", "1", "--out", str(out),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -52,6 +53,7 @@ def test_train_writes_metrics_and_checkpoint(trained):
         assert key in metrics
     assert (metrics["n_train"], metrics["n_valid"], metrics["n_test"]) == (7360, 1840, 2300)
     assert metrics["epochs"] == 2 and metrics["model"] == "mlp-features"
+    assert metrics["device"] == "cpu"  # asked for with --device cpu
     assert metrics["accuracy"] > 0.9  # seizure vs rest from summary features, 2 epochs
     assert (out / "model.pt").is_file()
     assert "test accuracy" in result.stdout
@@ -102,6 +104,8 @@ def test_train_on_a_users_csv(tmp_path):
         (["--model", "transformer"], "--model: invalid choice"),
         (["--task", "three-class"], "--task: invalid choice"),
         ([], "the following arguments are required: --out"),
+        (["--device", "tpu"], "--device: invalid choice"),
+        (["--threads", "0"], "--threads: must be at least 1"),
     ],
 )
 def test_train_argument_errors_exit_2(tmp_path, args, fragment):
@@ -110,6 +114,13 @@ def test_train_argument_errors_exit_2(tmp_path, args, fragment):
     assert result.returncode == 2
     assert "usage:" in result.stderr and fragment in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_missing_gpu_is_one_clear_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = run("train", "--model", "mlp", "--device", "cuda", "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, 1, "PyTorch sees no CUDA GPU")
     assert not (tmp_path / "o").exists()
 
 
@@ -133,13 +144,6 @@ def test_train_with_a_broken_csv(tmp_path):
         str(tmp_path / "o"),
     )
     assert_one_line_error(result, 1, "column X2 is missing")
-
-
-class Evil:
-    def __reduce__(self):
-        import os
-
-        return (os.system, ("touch pwned",))
 
 
 @pytest.mark.parametrize("kind", ["missing", "corrupt", "hostile"])

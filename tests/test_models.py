@@ -49,10 +49,21 @@ def test_golden_outputs(name):
 
 
 def test_registry_descriptions_and_recommended():
-    for name, spec in MODELS.items():
-        assert spec.name == name and len(spec.description) > 10
-    assert set(models.RECOMMENDED) == {"five-class", "binary"}
-    assert all(name in MODELS for name in models.RECOMMENDED.values())
+    assert list(MODELS) == [
+        "mlp", "mlp-features", "cnn", "rnn", "lstm", "gru", "course-gru", "conv-gru",
+        "conv-gru-binary",
+    ]  # fmt: skip
+    assert models.RECOMMENDED == {"five-class": "conv-gru", "binary": "conv-gru-binary"}
+    assert MODELS["conv-gru"].recipe.epochs == 40 and MODELS["conv-gru-binary"].recipe.epochs == 20
+
+
+def test_memory_bias_is_set_at_construction():
+    for cell, blocks in (("lstm", 4), ("gru", 3)):
+        model = models.SeqClassifier(cell, 2, num_hiddens=8, memory_bias=1.5)
+        bias = (model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0).detach().view(blocks, 8)
+        assert torch.equal(bias[1], torch.full((8,), 1.5))  # the forget / update gate
+    with pytest.raises(ValueError, match="LSTM or a GRU"):
+        models.SeqClassifier("rnn", 2, memory_bias=1.0)
 
 
 def test_course_gru_is_the_lab_recipe():

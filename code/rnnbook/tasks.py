@@ -125,7 +125,7 @@ def detected_onsets(y_hat: torch.Tensor, persist: int = 3) -> torch.Tensor:
     `y_hat` are per-step logits `(n, steps, 2)`; requiring a few steps in a row ignores blips.
     """
     said = (y_hat.argmax(-1) == 1).int()  # (n, steps)
-    kernel = torch.ones(1, 1, persist)
+    kernel = torch.ones(1, 1, persist, device=y_hat.device)
     runs = torch.nn.functional.conv1d(said.unsqueeze(1).float(), kernel).squeeze(
         1
     )  # (n, steps-p+1)
