@@ -96,21 +96,21 @@ ONSET_RECIPE = Recipe(epochs=8, batch_size=32, lr=5e-3)
 def onset_labeller(
     table: pd.DataFrame,
     recordings: list[data.Recording],
-    n_train: int = 512,
-    n_test: int = 128,
-    seconds: float = 8.0,
     stride: int = 8,
     recipe: Recipe = ONSET_RECIPE,
     seed: int = 0,
-    **changes,
+    **task,
 ) -> OnsetResult:
-    """Train the causal `SeqLabeller` on the onset task (split by recording) and find onsets."""
+    """Train the causal `SeqLabeller` on the onset task (split by recording) and find onsets.
+
+    `task` goes to `tasks.onset_task` (n_train=512, n_test=128, seconds=8 by default).
+    """
     onset_data, test = tasks.onset_task(
-        data.split_by_recording(table), recordings, n_train, n_test, seconds, stride
+        data.split_by_recording(table), recordings, stride=stride, **task
     )
     run = train(
         lambda k: SeqLabeller(num_classes=k, num_hiddens=32, stride=stride),
-        onset_data, recipe, seed=seed, **changes,
+        onset_data, recipe, seed=seed,
     )  # fmt: skip
     detected = tasks.detected_onsets(run.y_hat)
     error_s = (detected - test.onset // stride).abs().float() * stride / data.SAMPLING_RATE

@@ -230,23 +230,14 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             "cnn", "1-D CNN baseline: 3 conv blocks, global average pooling", lambda k: CNN(k)
         ),
-        ModelSpec(
-            "rnn",
-            "many-to-one: vanilla tanh RNN, 1 layer, 32 hidden, last step -> linear",
-            lambda k: SeqClassifier("rnn", k, num_hiddens=32),
-            Recipe(epochs=15, batch_size=64, lr=3e-3),
-        ),
-        ModelSpec(
-            "lstm",
-            "many-to-one: LSTM, 1 layer, 32 hidden, last step -> linear",
-            lambda k: SeqClassifier("lstm", k, num_hiddens=32),
-            Recipe(epochs=15, batch_size=64, lr=3e-3),
-        ),
-        ModelSpec(
-            "gru",
-            "many-to-one: GRU, 1 layer, 32 hidden, last step -> linear",
-            lambda k: SeqClassifier("gru", k, num_hiddens=32),
-            Recipe(epochs=15, batch_size=64, lr=3e-3),
+        *(
+            ModelSpec(
+                cell,
+                f"many-to-one: {label}, 1 layer, 32 hidden, last step -> linear",
+                lambda k, cell=cell: SeqClassifier(cell, k, num_hiddens=32),
+                Recipe(epochs=15, batch_size=64, lr=3e-3),
+            )
+            for cell, label in (("rnn", "vanilla tanh RNN"), ("lstm", "LSTM"), ("gru", "GRU"))
         ),
         ModelSpec(
             "course-gru",
