@@ -97,8 +97,8 @@ def gradient_flow(
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
     was_training = model.training
     model.train(not eval_mode and was_training)
-    try:
-        with torch.enable_grad():
+    try:  # cuDNN's RNN has no backward in eval mode: PyTorch's own kernels serve instead
+        with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
             logits = model(X, **forward_kwargs)
             if isinstance(logits, (tuple, list)):
                 logits = logits[0]
@@ -212,7 +212,8 @@ def _gradient(model: SeqClassifier, X: torch.Tensor, y: torch.Tensor) -> SeqClas
     model.zero_grad()
     device = module_device(model)
     X, y = X.to(device=device, dtype=torch.float64), y.to(device)
-    nn.functional.cross_entropy(model(X), y).backward()
+    with torch.backends.cudnn.flags(enabled=False):  # as in gradient_flow
+        nn.functional.cross_entropy(model(X), y).backward()
     return model
 
 
