@@ -70,12 +70,12 @@ serve: venv
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html $(SITE_PORT)
 
 lint: venv
-	$(BIN)/ruff check code tests _ext
-	$(BIN)/ruff format --check code tests _ext
+	$(BIN)/ruff check code tests _ext bench
+	$(BIN)/ruff format --check code tests _ext bench
 
 format: venv
-	$(BIN)/ruff format code tests _ext
-	$(BIN)/ruff check --fix code tests _ext
+	$(BIN)/ruff format code tests _ext bench
+	$(BIN)/ruff check --fix code tests _ext bench
 
 clean:
 	rm -rf _build $(VENV) .pytest_cache .ruff_cache

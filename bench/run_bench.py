@@ -22,10 +22,11 @@ from pathlib import Path
 
 import torch
 
+from rnnbook.checkpoints import train_and_save
 from rnnbook.data import TASKS
 from rnnbook.evaluate import write_json
 from rnnbook.models import MODELS, RECOMMENDED
-from rnnbook.run import train_and_report
+from rnnbook.utils import set_threads
 
 HERE = Path(__file__).resolve().parent
 SPLITS = ("random", "recording")
@@ -129,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(HERE / "results.json"))
     parser.add_argument("--force", action="store_true", help="re-run runs already in the results")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    parser.add_argument("--device", help="auto (default), cpu, cuda or mps")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
 
     out = Path(args.out)
     results = load(out)
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         load_before = os.getloadavg()[0]
         start = time.perf_counter()
-        r = train_and_report(model=model, task=task, split=split, seed=0)
+        r = train_and_save(model=model, task=task, split=split, seed=0, device=args.device)
         r.pop("history", None)
         r["wall_seconds"] = round(time.perf_counter() - start, 1)
         r["date"] = datetime.date.today().isoformat()
