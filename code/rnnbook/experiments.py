@@ -82,8 +82,10 @@ class OnsetResult:
     run: Run
     test: tasks.OnsetData
     stride: int
-    detected: torch.Tensor  # (n,) first step of the alarm, -1 for none
+    detected: torch.Tensor  # (n,) first step of the first seizure run, -1 for none
     error_s: torch.Tensor  # (n,) |detected - true onset| in seconds (for found onsets)
+    events: dict  # tasks.onset_events: sensitivity, latency from the alarm, false alarms per hour
+    baseline_accuracy: float  # per-step accuracy of tasks.position_baseline (no EEG at all)
 
     @property
     def found(self) -> torch.Tensor:
@@ -114,7 +116,10 @@ def onset_labeller(
     )  # fmt: skip
     detected = tasks.detected_onsets(run.y_hat)
     error_s = (detected - test.onset // stride).abs().float() * stride / data.SAMPLING_RATE
-    return OnsetResult(run, test, stride, detected, error_s)
+    events = tasks.onset_events(run.y_hat, test.onset, stride)
+    by_position = tasks.position_baseline(onset_data.y_train)  # (steps,)
+    baseline = (onset_data.y_test == by_position).float().mean().item()
+    return OnsetResult(run, test, stride, detected, error_s, events, baseline)
 
 
 # --- gated cells -----------------------------------------------------------------------------------
