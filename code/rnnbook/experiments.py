@@ -10,7 +10,9 @@ run goes through `rnnbook.train.train`.
 * gated cells -- `BRIEF` and `brief_runs`: RNN, LSTM and GRU classifiers after the same short
   training, for comparing their gates and gradients;
 * vanishing gradients -- `long_gap_classifier`, `LONG_GAP_RECIPE`, `LONG_GAP_CONFIGS` and
-  `run_long_gap`: every cell trained at every gap of the long-gap task.
+  `run_long_gap`: every cell trained at every gap of the long-gap task;
+* clinical evaluation -- `clinical_evaluation`: seizure detectors trained with several seeds
+  on both splits, scored as a clinician would (`rnnbook.evaluate`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import data, tasks
+from . import data, evaluate, tasks
 from .gradients import first_step_ratio
-from .models import MLP, ConvGRU, SeqClassifier, SeqLabeller
+from .models import MLP, MODELS, ConvGRU, SeqClassifier, SeqLabeller
 from .recipe import Recipe
 from .train import History, Run, train
 
@@ -261,3 +263,91 @@ def run_long_gap(
                 }
             )
     return LongGapResults(pd.DataFrame(rows), runs, datasets)
+
+
+# --- clinical evaluation ---------------------------------------------------------------------------
+
+
+@dataclass
+class ClinicalResults:
+    """What `clinical_evaluation` returns: one row per (task, split, model, seed) and level
+    ("row": one-second rows; "recording": one decision per recording), the bootstrap intervals
+    over test recordings (seed 0), and the runs."""
+
+    table: pd.DataFrame
+    intervals: pd.DataFrame
+    runs: dict  # (task, split, model, seed) -> (Run, p_test, test recordings)
+
+    def spread(self, column: str = "auroc") -> pd.DataFrame:
+        """Mean, standard deviation, minimum and maximum of `column` over the seeds."""
+        keys = ["task", "split", "model", "level"]
+        return self.table.groupby(keys, sort=False)[column].agg(["mean", "std", "min", "max"])
+
+
+def clinical_evaluation(
+    table: pd.DataFrame,
+    models: dict[str, int],
+    tasks_: tuple[str, ...] = ("binary",),
+    splits: tuple[str, ...] = ("random", "recording"),
+    seeds: tuple[int, ...] = (0, 1, 2),
+    n_boot: int = 1000,
+) -> ClinicalResults:
+    """Train each model (name -> epochs) with each seed on each task and split; evaluate it on
+    the test part as a clinician would.
+
+    The operating threshold is chosen on the validation part (Youden's J) and applied unchanged
+    to the test part; nothing is chosen on the test part. Row-level scores treat every
+    one-second row as a decision; recording-level scores average the probabilities of a
+    recording's rows into one decision per recording (its threshold chosen the same way on the
+    validation recordings). The 95 % intervals resample test *recordings*, not rows.
+    """
+    rows, intervals, runs = [], [], {}
+    for task in tasks_:
+        for split_name in splits:
+            split = data.make_split(table, split_name)
+            parts = {k: data.task_rows(getattr(split, k), task) for k in ("valid", "test")}
+            groups = {k: part["recording"].to_numpy() for k, part in parts.items()}
+            for name, epochs in models.items():
+                d = data.make_tensors(split, task, MODELS[name].recipe.standardize)
+                for seed in seeds:
+                    run = train(name, d, seed=seed, epochs=epochs)
+                    p_valid = evaluate.seizure_probability(
+                        run.trainer.predict(d.X_valid), d.classes
+                    )
+                    p_test = evaluate.seizure_probability(run.y_hat, d.classes)
+                    y_valid, y_test = d.y_valid.numpy(), d.y_test.numpy()
+                    runs[task, split_name, name, seed] = (run, p_test, groups["test"])
+                    levels = {
+                        "row": ((y_valid, p_valid), (y_test, p_test)),
+                        "recording": (
+                            evaluate.by_group(y_valid, p_valid, groups["valid"]),
+                            evaluate.by_group(y_test, p_test, groups["test"]),
+                        ),
+                    }
+                    for level, ((yv, pv), (yt, pt)) in levels.items():
+                        threshold = evaluate.threshold_on_validation(yv, pv)
+                        rows.append(
+                            {"task": task, "split": split_name, "model": name, "seed": seed,
+                             "level": level, "threshold": threshold,
+                             "accuracy": run.test_accuracy if level == "row" else np.nan,
+                             **evaluate.scores(yt, pt, threshold)}
+                        )  # fmt: skip
+                    if seed == seeds[0]:
+                        for metric, fn in (
+                            ("auroc", evaluate.roc_auc),
+                            ("auprc", _average_precision),
+                        ):
+                            low, high = evaluate.bootstrap_by_group(
+                                y_test, p_test, groups["test"], fn, n_boot=n_boot
+                            )
+                            intervals.append(
+                                {"task": task, "split": split_name, "model": name,
+                                 "metric": metric, "low": low, "high": high}
+                            )  # fmt: skip
+    return ClinicalResults(pd.DataFrame(rows), pd.DataFrame(intervals), runs)
+
+
+def _average_precision(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import average_precision_score
+
+    return float(average_precision_score(y, p))
