@@ -1,5 +1,10 @@
 """Figures shared by the chapters. Each function returns a matplotlib Figure and shows nothing,
-so a chapter can display it, glue it into a numbered figure, or save it."""
+so a chapter can display it, glue it into a numbered figure, or save it.
+
+In a Jupyter kernel, importing this module makes IPython draw every Figure as a PNG whatever
+matplotlib's backend is: with `MPLBACKEND=Agg` in the environment (common on servers and CI), the
+inline backend is not active and a displayed or glued Figure would otherwise show only as text.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,20 @@ import numpy as np
 import pandas as pd
 
 from . import data
+
+
+def _draw_figures_as_png() -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:  # no IPython: nothing displays figures
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "kernel"):
+        select_figure_formats(shell, {"png"}, bbox_inches="tight")
+
+
+_draw_figures_as_png()
 
 
 def plot_class_segments(table: pd.DataFrame, chunk: int = 12, number: int = 1) -> plt.Figure:

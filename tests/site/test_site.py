@@ -114,9 +114,21 @@ def test_some_page_has_math(visit):
     assert any(visit(page).math["typeset"] for page in site_pages())
 
 
+def test_no_figure_is_drawn_as_text():
+    """A matplotlib figure that reached the page without an image shows as its repr, e.g.
+    `<Figure size 800x750 with 5 Axes>` (what a non-inline backend such as MPLBACKEND=Agg gives
+    when nothing registers the PNG formatter)."""
+    require_site()
+    drawn_as_text = [
+        page for page in site_pages() if "&lt;Figure size" in (SITE / page).read_text()
+    ]
+    assert not drawn_as_text, f"figures shown as text instead of images on: {drawn_as_text}"
+
+
 def test_figures_are_numbered_with_captions_and_alt_text(visit, page):
     for figure in visit(page).figures:
         name = figure["id"] or figure["caption"]
+        assert figure["imgs"], f"{page}: figure {name} has no image"
         assert figure["number"] and re.fullmatch(r"Fig\. \d+(\.\d+)*", figure["number"]), name
         assert figure["caption"], f"{page}: figure {name} has no caption"
         for img in figure["imgs"]:
