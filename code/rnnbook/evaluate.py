@@ -1,5 +1,6 @@
 """Metrics as plain dicts: accuracy, per-class accuracy, confusion matrix, seizure sensitivity and
-specificity, and ROC AUC for the binary task. `write_json` saves any of them atomically."""
+specificity, ROC AUC for the binary task, and ROC AUC with intervals that resample patients
+(`bootstrap_auroc`). `write_json` saves any of them atomically."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from .utils import atomic_path
@@ -69,3 +71,49 @@ def write_json(path: str | os.PathLike, obj: dict) -> Path:
     with atomic_path(path, suffix=".json") as tmp:
         tmp.write_text(json.dumps(obj, indent=2) + "\n")
     return path
+
+
+def bootstrap_auroc(
+    y: np.ndarray,
+    scores: dict[str, np.ndarray],
+    groups: np.ndarray,
+    n_boot: int = 1000,
+    seed: int = 0,
+    reference: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """ROC AUC of each score with a percentile bootstrap interval that resamples *groups*.
+
+    Rows of one group (the visits of one patient) are not independent, so each replicate draws
+    whole groups with replacement and keeps all their rows; every score is measured on the same
+    replicates. With `reference`, the table also gives each score's AUC minus the reference's,
+    with its paired interval. Returns one row per score: auroc, lo, hi (and diff, diff_lo,
+    diff_hi). Replicates with a single class are skipped.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y, groups = np.asarray(y), np.asarray(groups)
+    scores = {name: np.asarray(s, dtype=np.float64) for name, s in scores.items()}
+    unique, codes = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(codes == i) for i in range(len(unique))]
+    rng = np.random.default_rng(seed)
+    boot = {name: [] for name in scores}
+    for _ in range(n_boot):
+        idx = np.concatenate([members[i] for i in rng.integers(0, len(unique), len(unique))])
+        if len(np.unique(y[idx])) < 2:
+            continue
+        for name, s in scores.items():
+            boot[name].append(roc_auc_score(y[idx], s[idx]))
+    tail = 100 * (1 - level) / 2
+    rows = {}
+    for name, s in scores.items():
+        values = np.array(boot[name])
+        lo, hi = np.percentile(values, [tail, 100 - tail])
+        row = {"auroc": roc_auc_score(y, s), "lo": lo, "hi": hi}
+        if reference is not None:
+            diff = values - np.array(boot[reference])
+            d_lo, d_hi = np.percentile(diff, [tail, 100 - tail])
+            row |= {"diff": row["auroc"] - roc_auc_score(y, scores[reference]),
+                    "diff_lo": d_lo, "diff_hi": d_hi}  # fmt: skip
+        rows[name] = row
+    return pd.DataFrame(rows).T
