@@ -399,7 +399,10 @@ def visit_data(
         y = torch.tensor(y, dtype=torch.long if task == "death-2y" else torch.float32)
         tensors += [X, y]
         ids[part] = pids
-    classes = ("alive", "died within 2 years") if task == "death-2y" else ("log bilirubin",)
+    died = f"died within {horizon_days} days"
+    classes = (
+        (f"alive after {horizon_days} days", died) if task == "death-2y" else ("log bilirubin",)
+    )
     d = SeqData(*tensors, task=task, split="patient", classes=classes, mean=0.0, std=1.0)
     raw_features = visit_features(t) if task == "death-2y" else t[[]]
     return VisitData(d, task, features, ids, pd.concat([t, raw_features], axis=1), scaler)
