@@ -244,3 +244,19 @@ def test_visit_forecast_reduced(bili):
     assert errors.shape == (3, 3) and list(errors.columns) == [1, 2, 3]
     assert (errors.to_numpy() > 0).all()
     assert set(runs) == {"teacher forcing", "own forecasts"}
+
+
+def test_auroc_table_pairs_the_resamples():
+    """A monotone transform of the reference has the same AUROC on every resample: a paired
+    difference of exactly 0, with an interval of exactly (0, 0)."""
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(40), 5)
+    y = rng.integers(0, 2, len(groups))
+    ref = y + rng.normal(0, 1.5, len(y))
+    noise = rng.normal(0, 1, len(y))
+    scores = {"ref": ref, "monotone": np.exp(ref), "noisy": ref + noise}
+    table = experiments.auroc_table(y, scores, groups, "ref", n_boot=200)
+    assert table.loc["monotone", ["diff", "diff_lo", "diff_hi"]].tolist() == [0, 0, 0]
+    assert table.loc["monotone", "lo"] == table.loc["ref", "lo"]
+    noisy = table.loc["noisy"]
+    assert noisy["diff_lo"] < noisy["diff"] < noisy["diff_hi"] and noisy["lo"] < noisy["auroc"]

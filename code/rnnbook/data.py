@@ -42,8 +42,8 @@ CLASS_NAMES = ("Seizure", "TumorArea", "HealthyArea", "EyesClosed", "EyesOpen")
 DESCRIPTION = {
     "Z": "surface EEG, healthy volunteers, eyes open",
     "O": "surface EEG, healthy volunteers, eyes closed",
-    "N": "intracranial, seizure-free, opposite hemisphere (healthy area)",
-    "F": "intracranial, seizure-free, epileptogenic zone (tumour area)",
+    "N": "intracranial, seizure-free, hippocampal formation of the opposite hemisphere",
+    "F": 'intracranial, seizure-free, epileptogenic zone (UCI: "tumor area")',
     "S": "intracranial, during a seizure",
 }
 SAMPLING_RATE = 173.61  # Hz
@@ -52,7 +52,12 @@ SEQ_LEN = 178  # samples per UCI row, about one second
 CHUNKS_PER_RECORDING = SAMPLES_PER_RECORDING // SEQ_LEN  # 23; the last 3 samples are unused
 RECORDINGS_PER_SET = 100
 
-TASKS = ("five-class", "binary")
+# five-class: the UCI labels; binary: seizure (S) against the other four sets, as in most papers;
+# intracranial: seizure (S) against the seizure-free intracranial sets (N, F) only. The binary task
+# is confounded: its healthy sets (Z, O) are surface EEG of volunteers, the others intracranial
+# EEG of patients, so a model may learn the recording method as much as the seizure.
+TASKS = ("five-class", "binary", "intracranial")
+INTRACRANIAL_LABELS = (1, 2, 3)  # UCI labels of sets S, F and N
 SEED = 6250  # the course lab's random_state
 
 # --- where the archives come from ----------------------------------------------------------------
@@ -427,7 +432,8 @@ def split_random(table: pd.DataFrame, seed: int = SEED) -> Split:
     """The course lab's protocol: random rows, 20 % test, then 20 % of the rest for validation.
 
     This is what most published results on the UCI table use. Chunks of one recording land in
-    both training and test parts, so it overestimates accuracy on an unseen recording.
+    both training and test parts (every test row has sibling rows in training), so it measures
+    accuracy on new seconds of recordings the model has already seen.
     """
     from sklearn.model_selection import train_test_split
 
@@ -437,7 +443,14 @@ def split_random(table: pd.DataFrame, seed: int = SEED) -> Split:
 
 
 def split_by_recording(table: pd.DataFrame, seed: int = SEED) -> Split:
-    """The same proportions, stratified by class, with every recording in exactly one part."""
+    """The same proportions, stratified by class, with every recording in exactly one part.
+
+    This removes what the random split leaks (seconds of one recording on both sides). It cannot
+    remove the person: 10 people made all 500 recordings (5 volunteers: sets Z, O; 5 patients:
+    sets N, F, S; Andrzejak et al. 2001) and which recording belongs to whom is not published, so
+    every test recording shares its person with training recordings. Its estimate is for new
+    recordings of the same people, not for a new patient.
+    """
     from sklearn.model_selection import train_test_split
 
     recordings = table.groupby("recording", sort=True)["y"].first()
@@ -473,6 +486,8 @@ def make_split(table: pd.DataFrame, split: str = "random", seed: int = SEED) -> 
 def class_names(task: str) -> tuple[str, ...]:
     """Names of the classes, in the order of the 0-based labels."""
     check_task(task)
+    if task == "intracranial":
+        return ("seizure-free intracranial", "seizure")
     return CLASS_NAMES if task == "five-class" else ("non-seizure", "seizure")
 
 
@@ -482,7 +497,8 @@ def check_task(task: str) -> None:
 
 
 def labels_for(y: np.ndarray, task: str) -> np.ndarray:
-    """0-based labels: five-class y-1 (0 = Seizure), binary 1 = seizure (y == 1), else 0."""
+    """0-based labels: five-class y-1 (0 = Seizure); binary and intracranial 1 = seizure (y == 1),
+    else 0 (the intracranial task keeps only the rows of sets S, F and N: `task_rows`)."""
     check_task(task)
     y = np.asarray(y)
     return (y - 1) if task == "five-class" else (y == 1).astype(np.int64)
@@ -513,6 +529,13 @@ class SeqData:
         return getattr(self, f"X_{name}"), getattr(self, f"y_{name}")
 
 
+def task_rows(frame: pd.DataFrame, task: str) -> pd.DataFrame:
+    """The rows of a table (or part) that a task uses: all, or for "intracranial" the rows of the
+    intracranial sets S, F and N."""
+    check_task(task)
+    return frame[frame["y"].isin(INTRACRANIAL_LABELS)] if task == "intracranial" else frame
+
+
 def make_tensors(split: Split, task: str = "five-class", standardize: bool = True) -> SeqData:
     """Shape a split for a recurrent layer with `batch_first=True`.
 
@@ -524,7 +547,8 @@ def make_tensors(split: Split, task: str = "five-class", standardize: bool = Tru
     import torch
 
     check_task(task)
-    train = split.train[FEATURES].to_numpy(np.float64)
+    parts = [task_rows(part, task) for part in (split.train, split.valid, split.test)]
+    train = parts[0][FEATURES].to_numpy(np.float64)
     mean, std = (float(train.mean()), float(train.std())) if standardize else (0.0, 1.0)
 
     def tensors(frame: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
@@ -534,9 +558,9 @@ def make_tensors(split: Split, task: str = "five-class", standardize: bool = Tru
         return X, y
 
     return SeqData(
-        *tensors(split.train),
-        *tensors(split.valid),
-        *tensors(split.test),
+        *tensors(parts[0]),
+        *tensors(parts[1]),
+        *tensors(parts[2]),
         task=task,
         split=split.name,
         classes=class_names(task),

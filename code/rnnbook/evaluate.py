@@ -1,6 +1,13 @@
-"""Metrics as plain dicts: accuracy, per-class accuracy, confusion matrix, seizure sensitivity and
-specificity, ROC AUC for the binary task, and ROC AUC with intervals that resample patients
-(`bootstrap_auroc`). `write_json` saves any of them atomically."""
+"""Evaluating a seizure model: metrics as plain dicts, and the evaluation a clinician expects.
+
+`metrics` gives accuracy, per-class accuracy, the confusion matrix, seizure sensitivity and
+specificity, and ROC AUC for the two-class tasks; `write_json` saves any of them atomically. The
+clinical half works on seizure probabilities (`seizure_probability`): `scores` (prevalence, AUROC,
+AUPRC, Brier score, expected calibration error, and sensitivity, specificity, PPV and NPV at a
+threshold), the threshold chosen on validation data (`threshold_on_validation`), bootstrap
+intervals that resample whole recordings or patients (`bootstrap_by_group`), and one decision per
+recording (`by_group`). scikit-learn computes the standard metrics.
+"""
 
 from __future__ import annotations
 
@@ -73,47 +80,106 @@ def write_json(path: str | os.PathLike, obj: dict) -> Path:
     return path
 
 
-def bootstrap_auroc(
+# --- evaluating as a clinician would ------------------------------------------------------------
+
+
+def seizure_probability(y_hat: torch.Tensor | np.ndarray, classes) -> np.ndarray:
+    """The predicted probability of a seizure from logits `(n, num_classes)`: the softmax of the
+    seizure class (class 0 "Seizure" of the five-class task, class 1 of the two-class tasks)."""
+    logits = torch.as_tensor(np.asarray(y_hat), dtype=torch.float64)
+    seizure = 0 if len(classes) == 5 else 1
+    return torch.softmax(logits, dim=1)[:, seizure].numpy()
+
+
+def threshold_on_validation(y: np.ndarray, p: np.ndarray) -> float:
+    """The operating threshold chosen on validation data: the one that maximises Youden's J
+    (sensitivity + specificity - 1). Applied unchanged to the test part."""
+    from sklearn.metrics import roc_curve as sk_roc
+
+    fpr, tpr, thresholds = sk_roc(np.asarray(y), np.asarray(p))
+    best = int(np.argmax(tpr - fpr))
+    return float(min(thresholds[best], 1.0))
+
+
+def at_threshold(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
+    """Sensitivity, specificity, PPV and NPV of the decision `p >= threshold` (1 = seizure)."""
+    y, said = np.asarray(y).astype(bool), np.asarray(p) >= threshold
+    tp, fp = int((said & y).sum()), int((said & ~y).sum())
+    fn, tn = int((~said & y).sum()), int((~said & ~y).sum())
+
+    def ratio(a: int, b: int) -> float:
+        return a / b if b else float("nan")
+
+    return {
+        "sensitivity": ratio(tp, tp + fn),
+        "specificity": ratio(tn, tn + fp),
+        "ppv": ratio(tp, tp + fp),
+        "npv": ratio(tn, tn + fn),
+    }
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """ECE: the mean |observed rate - mean predicted probability| over `bins` equal-width bins of
+    p, weighted by the share of rows in each bin."""
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    gaps = [
+        abs(y[which == b].mean() - p[which == b].mean()) * (which == b).mean()
+        for b in range(bins)
+        if (which == b).any()
+    ]
+    return float(sum(gaps))
+
+
+def scores(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
+    """What a clinical reader asks of a seizure detector on one set of rows: prevalence, AUROC,
+    AUPRC (average precision), Brier score, ECE, and the decision at `threshold`."""
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+    y, p = np.asarray(y).astype(int), np.asarray(p, dtype=float)
+    return {
+        "n": len(y),
+        "prevalence": float(y.mean()),
+        "auroc": float(roc_auc_score(y, p)),
+        "auprc": float(average_precision_score(y, p)),
+        "brier": float(brier_score_loss(y, p)),
+        "ece": expected_calibration_error(y, p),
+        **at_threshold(y, p, threshold),
+    }
+
+
+def bootstrap_by_group(
     y: np.ndarray,
-    scores: dict[str, np.ndarray],
+    p: np.ndarray,
     groups: np.ndarray,
+    statistic,
     n_boot: int = 1000,
     seed: int = 0,
-    reference: str | None = None,
     level: float = 0.95,
-) -> pd.DataFrame:
-    """ROC AUC of each score with a percentile bootstrap interval that resamples *groups*.
-
-    Rows of one group (the visits of one patient) are not independent, so each replicate draws
-    whole groups with replacement and keeps all their rows; every score is measured on the same
-    replicates. With `reference`, the table also gives each score's AUC minus the reference's,
-    with its paired interval. Returns one row per score: auroc, lo, hi (and diff, diff_lo,
-    diff_hi). Replicates with a single class are skipped.
-    """
-    from sklearn.metrics import roc_auc_score
-
-    y, groups = np.asarray(y), np.asarray(groups)
-    scores = {name: np.asarray(s, dtype=np.float64) for name, s in scores.items()}
-    unique, codes = np.unique(groups, return_inverse=True)
-    members = [np.flatnonzero(codes == i) for i in range(len(unique))]
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of `statistic(y, p)` that resamples whole *groups*
+    (recordings, patients) with replacement, not rows: rows of one recording are not independent.
+    Resamples with a single class are skipped (AUROC is undefined there)."""
+    y, p, groups = np.asarray(y), np.asarray(p), np.asarray(groups)
+    names, index = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(index == k) for k in range(len(names))]
     rng = np.random.default_rng(seed)
-    boot = {name: [] for name in scores}
+    values = []
     for _ in range(n_boot):
-        idx = np.concatenate([members[i] for i in rng.integers(0, len(unique), len(unique))])
-        if len(np.unique(y[idx])) < 2:
+        rows = np.concatenate([members[k] for k in rng.integers(0, len(names), len(names))])
+        if len(np.unique(y[rows])) < 2:
             continue
-        for name, s in scores.items():
-            boot[name].append(roc_auc_score(y[idx], s[idx]))
+        values.append(statistic(y[rows], p[rows]))
     tail = 100 * (1 - level) / 2
-    rows = {}
-    for name, s in scores.items():
-        values = np.array(boot[name])
-        lo, hi = np.percentile(values, [tail, 100 - tail])
-        row = {"auroc": roc_auc_score(y, s), "lo": lo, "hi": hi}
-        if reference is not None:
-            diff = values - np.array(boot[reference])
-            d_lo, d_hi = np.percentile(diff, [tail, 100 - tail])
-            row |= {"diff": row["auroc"] - roc_auc_score(y, scores[reference]),
-                    "diff_lo": d_lo, "diff_hi": d_hi}  # fmt: skip
-        rows[name] = row
-    return pd.DataFrame(rows).T
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def by_group(y: np.ndarray, p: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One decision per group (e.g. a recording's 23 one-second rows): the group's label (the
+    label of its rows) and the mean of its rows' probabilities. Returned in sorted group order."""
+    frame = pd.DataFrame({"y": np.asarray(y), "p": np.asarray(p), "g": np.asarray(groups)})
+    per = frame.groupby("g", sort=True).agg(y=("y", "max"), y_min=("y", "min"), p=("p", "mean"))
+    if (per["y"] != per["y_min"]).any():
+        raise ValueError("the rows of a group have different labels")
+    return per["y"].to_numpy(), per["p"].to_numpy()

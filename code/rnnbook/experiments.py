@@ -13,7 +13,9 @@ run goes through `rnnbook.train.train`.
   `run_long_gap`: every cell trained at every gap of the long-gap task;
 * visit sequences -- `visit_risk` (death within two years at every visit: Mayo score, logistic
   regression, recurrent models over the visit history, AUROCs with patient-bootstrap CIs) and
-  `visit_forecast` (log bilirubin visits ahead, with and without teacher forcing).
+  `visit_forecast` (log bilirubin visits ahead, with and without teacher forcing);
+* clinical evaluation -- `clinical_evaluation`: seizure detectors trained with several seeds
+  on both splits, scored as a clinician would (`rnnbook.evaluate`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from torch import nn
 
 from . import data, evaluate, tasks, visits
 from .gradients import first_step_ratio
-from .models import MLP, ConvGRU, SeqClassifier, SeqLabeller, VisitForecaster, VisitGRU
+from .models import MLP, MODELS, ConvGRU, SeqClassifier, SeqLabeller, VisitForecaster, VisitGRU
 from .recipe import Recipe
 from .train import History, Run, train
 
@@ -47,6 +49,7 @@ __all__ = [
     "visit_risk",
     "VisitRiskResult",
     "visit_forecast",
+    "auroc_table",
 ]
 
 
@@ -88,8 +91,10 @@ class OnsetResult:
     run: Run
     test: tasks.OnsetData
     stride: int
-    detected: torch.Tensor  # (n,) first step of the alarm, -1 for none
+    detected: torch.Tensor  # (n,) first step of the first seizure run, -1 for none
     error_s: torch.Tensor  # (n,) |detected - true onset| in seconds (for found onsets)
+    events: dict  # tasks.onset_events: sensitivity, latency from the alarm, false alarms per hour
+    baseline_accuracy: float  # per-step accuracy of tasks.position_baseline (no EEG at all)
 
     @property
     def found(self) -> torch.Tensor:
@@ -120,7 +125,10 @@ def onset_labeller(
     )  # fmt: skip
     detected = tasks.detected_onsets(run.y_hat)
     error_s = (detected - test.onset // stride).abs().float() * stride / data.SAMPLING_RATE
-    return OnsetResult(run, test, stride, detected, error_s)
+    events = tasks.onset_events(run.y_hat, test.onset, stride)
+    by_position = tasks.position_baseline(onset_data.y_train)  # (steps,)
+    baseline = (onset_data.y_test == by_position).float().mean().item()
+    return OnsetResult(run, test, stride, detected, error_s, events, baseline)
 
 
 # --- gated cells -----------------------------------------------------------------------------------
@@ -314,7 +322,7 @@ def visit_risk(
 
     Every model is trained on the training patients only (the recurrent ones through
     `train.train`); AUROCs are over the labelled test visits, with intervals that resample
-    test *patients* (`evaluate.bootstrap_auroc`), and each score's difference from Mayo's.
+    test *patients* (`auroc_table`), and each score's difference from Mayo's.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -332,10 +340,38 @@ def visit_risk(
         runs[name] = train(build, vd.d, recipe, seed=seed, **changes)
         scores[name] = torch.softmax(runs[name].y_hat, dim=-1)[..., 1][keep].numpy()
     table = labelled[["id", "visit", "day", "label"]].reset_index(drop=True).assign(**scores)
-    auroc = evaluate.bootstrap_auroc(
-        table["label"], scores, table["id"], n_boot=n_boot, seed=seed, reference=MAYO
-    )
+    auroc = auroc_table(table["label"], scores, table["id"], MAYO, n_boot=n_boot, seed=seed)
     return VisitRiskResult(table, auroc, runs)
+
+
+def auroc_table(
+    y: np.ndarray,
+    scores: dict,
+    groups: np.ndarray,
+    reference: str,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """AUROC of each score with its bootstrap interval over groups (patients), and its difference
+    from the `reference` score's AUROC with the paired interval: both scores are measured on the
+    same resamples (`evaluate.bootstrap_by_group` draws the same ones for the same seed).
+    Columns auroc, lo, hi, diff, diff_lo, diff_hi; one row per score."""
+    from sklearn.metrics import roc_auc_score
+
+    def difference(y, p):  # p: (n, 2), the score and the reference's
+        return roc_auc_score(y, p[:, 0]) - roc_auc_score(y, p[:, 1])
+
+    y, base, rows = np.asarray(y), np.asarray(scores[reference]), {}
+    for name, p in scores.items():
+        p = np.asarray(p)
+        lo, hi = evaluate.bootstrap_by_group(y, p, groups, roc_auc_score, n_boot, seed)
+        d_lo, d_hi = evaluate.bootstrap_by_group(
+            y, np.c_[p, base], groups, difference, n_boot, seed
+        )
+        auroc = roc_auc_score(y, p)
+        rows[name] = dict(auroc=auroc, lo=lo, hi=hi, diff=auroc - roc_auc_score(y, base),
+                          diff_lo=d_lo, diff_hi=d_hi)  # fmt: skip
+    return pd.DataFrame(rows).T
 
 
 def visit_forecast(
@@ -362,3 +398,91 @@ def visit_forecast(
         )
     table = pd.DataFrame(errors, index=pd.RangeIndex(1, horizons + 1, name="visits ahead")).T
     return table, runs
+
+
+# --- clinical evaluation ---------------------------------------------------------------------------
+
+
+@dataclass
+class ClinicalResults:
+    """What `clinical_evaluation` returns: one row per (task, split, model, seed) and level
+    ("row": one-second rows; "recording": one decision per recording), the bootstrap intervals
+    over test recordings (seed 0), and the runs."""
+
+    table: pd.DataFrame
+    intervals: pd.DataFrame
+    runs: dict  # (task, split, model, seed) -> (Run, p_test, test recordings)
+
+    def spread(self, column: str = "auroc") -> pd.DataFrame:
+        """Mean, standard deviation, minimum and maximum of `column` over the seeds."""
+        keys = ["task", "split", "model", "level"]
+        return self.table.groupby(keys, sort=False)[column].agg(["mean", "std", "min", "max"])
+
+
+def clinical_evaluation(
+    table: pd.DataFrame,
+    models: dict[str, int],
+    tasks_: tuple[str, ...] = ("binary",),
+    splits: tuple[str, ...] = ("random", "recording"),
+    seeds: tuple[int, ...] = (0, 1, 2),
+    n_boot: int = 1000,
+) -> ClinicalResults:
+    """Train each model (name -> epochs) with each seed on each task and split; evaluate it on
+    the test part as a clinician would.
+
+    The operating threshold is chosen on the validation part (Youden's J) and applied unchanged
+    to the test part; nothing is chosen on the test part. Row-level scores treat every
+    one-second row as a decision; recording-level scores average the probabilities of a
+    recording's rows into one decision per recording (its threshold chosen the same way on the
+    validation recordings). The 95 % intervals resample test *recordings*, not rows.
+    """
+    rows, intervals, runs = [], [], {}
+    for task in tasks_:
+        for split_name in splits:
+            split = data.make_split(table, split_name)
+            parts = {k: data.task_rows(getattr(split, k), task) for k in ("valid", "test")}
+            groups = {k: part["recording"].to_numpy() for k, part in parts.items()}
+            for name, epochs in models.items():
+                d = data.make_tensors(split, task, MODELS[name].recipe.standardize)
+                for seed in seeds:
+                    run = train(name, d, seed=seed, epochs=epochs)
+                    p_valid = evaluate.seizure_probability(
+                        run.trainer.predict(d.X_valid), d.classes
+                    )
+                    p_test = evaluate.seizure_probability(run.y_hat, d.classes)
+                    y_valid, y_test = d.y_valid.numpy(), d.y_test.numpy()
+                    runs[task, split_name, name, seed] = (run, p_test, groups["test"])
+                    levels = {
+                        "row": ((y_valid, p_valid), (y_test, p_test)),
+                        "recording": (
+                            evaluate.by_group(y_valid, p_valid, groups["valid"]),
+                            evaluate.by_group(y_test, p_test, groups["test"]),
+                        ),
+                    }
+                    for level, ((yv, pv), (yt, pt)) in levels.items():
+                        threshold = evaluate.threshold_on_validation(yv, pv)
+                        rows.append(
+                            {"task": task, "split": split_name, "model": name, "seed": seed,
+                             "level": level, "threshold": threshold,
+                             "accuracy": run.test_accuracy if level == "row" else np.nan,
+                             **evaluate.scores(yt, pt, threshold)}
+                        )  # fmt: skip
+                    if seed == seeds[0]:
+                        for metric, fn in (
+                            ("auroc", evaluate.roc_auc),
+                            ("auprc", _average_precision),
+                        ):
+                            low, high = evaluate.bootstrap_by_group(
+                                y_test, p_test, groups["test"], fn, n_boot=n_boot
+                            )
+                            intervals.append(
+                                {"task": task, "split": split_name, "model": name,
+                                 "metric": metric, "low": low, "high": high}
+                            )  # fmt: skip
+    return ClinicalResults(pd.DataFrame(rows), pd.DataFrame(intervals), runs)
+
+
+def _average_precision(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import average_precision_score
+
+    return float(average_precision_score(y, p))

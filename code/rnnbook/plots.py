@@ -386,6 +386,29 @@ def plot_roc(curves: dict) -> plt.Figure:
     return fig
 
 
+def plot_reliability(curves: dict, bins: int = 10) -> plt.Figure:
+    """Reliability diagram: `{label: (y, p)}` -> the observed seizure rate against the mean
+    predicted probability in each of `bins` equal-width bins (sklearn's `calibration_curve`),
+    with the diagonal of perfect calibration, and a histogram of the probabilities below."""
+    from sklearn.calibration import calibration_curve
+
+    fig, (ax, hist) = plt.subplots(
+        2, 1, figsize=(4.8, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
+    ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=0.8, label="perfectly calibrated")
+    for (label, (y, p)), marker in zip(curves.items(), "osD^v", strict=False):
+        observed, predicted = calibration_curve(y, p, n_bins=bins, strategy="uniform")
+        ax.plot(predicted, observed, marker=marker, ms=4, label=label)
+        hist.hist(p, bins=bins, range=(0, 1), histtype="step", label=label)
+    ax.set_ylabel("observed share of seizures")
+    ax.legend(fontsize=7, loc="upper left")
+    hist.set_yscale("log")
+    hist.set_xlabel("predicted probability of a seizure")
+    hist.set_ylabel("rows")
+    fig.tight_layout()
+    return fig
+
+
 # --- chapter "Vanishing and exploding gradients" ------------------------------------------------
 
 

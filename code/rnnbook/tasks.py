@@ -120,18 +120,78 @@ def step_labels(y: torch.Tensor, stride: int) -> torch.Tensor:
 
 
 def detected_onsets(y_hat: torch.Tensor, persist: int = 3) -> torch.Tensor:
-    """First step from which the model says "seizure" for `persist` steps running (-1: never).
+    """First step of the first run of `persist` steps the model labels "seizure" (-1: none).
 
     `y_hat` are per-step logits `(n, steps, 2)`; requiring a few steps in a row ignores blips.
+    This is where the model *places* the onset, looking back; a monitor can raise its alarm only
+    when the run is complete, `persist - 1` steps later (`alarm_steps`).
     """
-    said = (y_hat.argmax(-1) == 1).int()  # (n, steps)
+    said = (y_hat.argmax(-1) == 1).float()  # (n, steps)
     kernel = torch.ones(1, 1, persist, device=y_hat.device)
-    runs = torch.nn.functional.conv1d(said.unsqueeze(1).float(), kernel).squeeze(
-        1
-    )  # (n, steps-p+1)
+    runs = torch.nn.functional.conv1d(said.unsqueeze(1), kernel).squeeze(1)  # (n, steps-p+1)
     hit = runs >= persist
-    first = torch.where(hit.any(1), hit.float().argmax(1), torch.full((len(said),), -1))
-    return first
+    none = torch.full((len(hit),), -1, device=hit.device)
+    first = torch.where(hit.any(1), hit.float().argmax(1), none)
+    return first.cpu()
+
+
+def alarm_steps(y_hat: torch.Tensor, persist: int = 3) -> list[list[int]]:
+    """Every step at which an online monitor raises an alarm: the last step of each run of
+    `persist` steps labelled "seizure" (a new alarm only after the label has dropped back)."""
+    said = (y_hat.argmax(-1) == 1).cpu().numpy()  # (n, steps)
+    alarms = []
+    for row in said:
+        run, fired, mine = 0, False, []
+        for t, s in enumerate(row):
+            run = run + 1 if s else 0
+            if run < persist:
+                fired = fired and run > 0
+            elif not fired:
+                mine.append(t)
+                fired = True
+        alarms.append(mine)
+    return alarms
+
+
+def onset_events(
+    y_hat: torch.Tensor,
+    onset: torch.Tensor,
+    stride: int,
+    persist: int = 3,
+    fs: float = data.SAMPLING_RATE,
+) -> dict:
+    """Event-based evaluation of an onset detector, as a monitor would be judged.
+
+    `onset`: the true onset of each sequence, in samples; the step holding it is `onset // stride`.
+    An alarm (`alarm_steps`) before that step is a false alarm; the first alarm at or after it
+    detects the seizure, with latency = alarm time - onset time. Returns the share of seizures
+    detected, the latencies (s) of the detected ones, the false alarms, the hours of seizure-free
+    EEG they were raised in, and false alarms per hour.
+    """
+    onset = torch.as_tensor(onset).cpu()
+    latency, false_alarms, detected = [], 0, []
+    for alarms, start in zip(alarm_steps(y_hat, persist), onset.tolist(), strict=True):
+        step = start // stride
+        false_alarms += sum(a < step for a in alarms)
+        after = [a for a in alarms if a >= step]
+        detected.append(bool(after))
+        if after:  # the alarm fires at the end of step `after[0]`
+            latency.append(((after[0] + 1) * stride - start) / fs)
+    hours = float(onset.double().sum()) / fs / 3600
+    return {
+        "sensitivity": float(np.mean(detected)),
+        "latency_s": np.array(latency),
+        "false_alarms": int(false_alarms),
+        "seizure_free_hours": hours,
+        "false_alarms_per_hour": false_alarms / hours,
+    }
+
+
+def position_baseline(y_train: torch.Tensor) -> torch.Tensor:
+    """The trivial labeller that ignores the EEG: at each step, the label most training
+    sequences have there. `(n, steps)` labels -> `(steps,)` labels. Onsets fall in the middle half
+    of every sequence, so "seizure from the middle on" is already right at most steps."""
+    return (y_train.float().mean(dim=0) >= 0.5).long()
 
 
 def onset_task(

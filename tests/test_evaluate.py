@@ -1,0 +1,74 @@
+"""The clinical evaluation (rnnbook.evaluate): exact values on small hand-made cases, and the
+intracranial task's rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from rnnbook import data, evaluate
+
+Y = np.array([0, 0, 0, 1, 1, 0, 1, 0])
+P = np.array([0.1, 0.4, 0.35, 0.8, 0.7, 0.2, 0.3, 0.6])
+
+
+def test_at_threshold():
+    m = evaluate.at_threshold(Y, P, 0.5)
+    # Said seizure: rows 3, 4, 7 (two right, one wrong); missed row 6.
+    assert m == {"sensitivity": 2 / 3, "specificity": 4 / 5, "ppv": 2 / 3, "npv": 4 / 5}
+
+
+def test_threshold_on_validation_maximises_youden():
+    t = evaluate.threshold_on_validation(Y, P)
+    j = {c: sum(evaluate.at_threshold(Y, P, c)[k] for k in ("sensitivity", "specificity")) - 1
+         for c in P}  # fmt: skip
+    assert t in P and j[t] == max(j.values())
+
+
+def test_scores_and_calibration():
+    s = evaluate.scores(Y, P, 0.5)
+    assert s["prevalence"] == 3 / 8 and s["n"] == 8
+    assert s["auroc"] == pytest.approx(roc_auc_score(Y, P))
+    assert s["brier"] == pytest.approx(np.mean((P - Y) ** 2))
+    # A perfectly calibrated bin (half of rows at 0.5 are seizures) has no error.
+    assert evaluate.expected_calibration_error([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5]) == 0.0
+    assert evaluate.expected_calibration_error([1, 1], [0.25, 0.25]) == pytest.approx(0.75)
+
+
+def test_bootstrap_resamples_whole_groups():
+    groups = np.array(["a", "a", "b", "b", "c", "c", "d", "d"])
+    low, high = evaluate.bootstrap_by_group(Y, P, groups, roc_auc_score, n_boot=200)
+    assert 0 <= low <= roc_auc_score(Y, P) <= high <= 1
+    again = evaluate.bootstrap_by_group(Y, P, groups, roc_auc_score, n_boot=200)
+    assert (low, high) == again  # seeded
+    # A statistic that counts rows: every resample keeps groups whole, so counts are even.
+    counts = evaluate.bootstrap_by_group(Y, P, groups, lambda y, p: len(y) % 2, n_boot=50)
+    assert counts == (0.0, 0.0)
+
+
+def test_by_group_gives_one_decision_per_recording():
+    y, p = evaluate.by_group([1, 1, 0, 0], [0.9, 0.7, 0.2, 0.4], ["s1", "s1", "z1", "z1"])
+    assert y.tolist() == [1, 0] and p.tolist() == pytest.approx([0.8, 0.3])
+    with pytest.raises(ValueError, match="different labels"):
+        evaluate.by_group([1, 0], [0.5, 0.5], ["a", "a"])
+
+
+def test_seizure_probability_picks_the_seizure_class():
+    logits = torch.tensor([[0.0, 0.0], [0.0, 100.0]])
+    assert evaluate.seizure_probability(logits, ("no", "seizure")).tolist() == [0.5, 1.0]
+    five = torch.tensor([[100.0, 0, 0, 0, 0]])
+    assert evaluate.seizure_probability(five, data.CLASS_NAMES)[0] == pytest.approx(1.0)
+
+
+def test_intracranial_task_keeps_sets_s_f_n(table):
+    d = data.make_tensors(data.split_by_recording(table), task="intracranial")
+    # 64 / 16 / 20 recordings of each of the 3 sets, 23 rows each.
+    assert (len(d.y_train), len(d.y_valid), len(d.y_test)) == (
+        3 * 64 * 23,
+        3 * 16 * 23,
+        3 * 20 * 23,
+    )
+    assert d.y_test.float().mean().item() == pytest.approx(1 / 3)
+    assert d.classes == ("seizure-free intracranial", "seizure")
