@@ -365,8 +365,10 @@ def auroc_table(
     for name, p in scores.items():
         p = np.asarray(p)
         lo, hi = evaluate.bootstrap_by_group(y, p, groups, roc_auc_score, n_boot, seed)
-        d_lo, d_hi = evaluate.bootstrap_by_group(
-            y, np.c_[p, base], groups, difference, n_boot, seed
+        d_lo, d_hi = (
+            (0.0, 0.0)
+            if name == reference
+            else evaluate.bootstrap_by_group(y, np.c_[p, base], groups, difference, n_boot, seed)
         )
         auroc = roc_auc_score(y, p)
         rows[name] = dict(auroc=auroc, lo=lo, hi=hi, diff=auroc - roc_auc_score(y, base),
