@@ -98,7 +98,9 @@ def test_a_real_process_exits_with_the_status():
     assert_one_line_error(result, 1, "does not exist")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["data", "info"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["train", "--help"], ["data", "info"], ["data", "verify"]]
+)
 def test_help_and_data_commands_never_import_torch(args):
     """`python -X importtime` lists every module a command imports: torch is not among them."""
     result = run_process(*args, flags=("-X", "importtime"))

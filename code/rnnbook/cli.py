@@ -1,6 +1,6 @@
 """The `rnnbook` command line (also `python -m rnnbook`).
 
-    rnnbook data verify             find or download the archives and verify them
+    rnnbook data verify             find or download the EEG archives and the PBC visits, verify
     rnnbook data info               classes, counts, sampling rate, durations
     rnnbook data export-uci PATH    write the UCI-layout CSV
     rnnbook models                  list the models with a one-line description
@@ -26,6 +26,8 @@ from .errors import RNNBookError
 
 
 def cmd_data_verify(args: argparse.Namespace) -> None:
+    from . import visits
+
     paths = data.fetch_archives()
     recordings = data.load_recordings()
     folder = next(iter(paths.values())).parent
@@ -33,6 +35,12 @@ def cmd_data_verify(args: argparse.Namespace) -> None:
     print(
         f"{len(recordings)} recordings x {data.SAMPLES_PER_RECORDING} samples at "
         f"{data.SAMPLING_RATE} Hz; UCI table {len(recordings) * data.CHUNKS_PER_RECORDING} rows"
+    )
+    path = visits.fetch_pbcseq()
+    table = visits.read_pbcseq(path)
+    print(
+        f"{path} (SHA-256 verified): {len(table)} visits of {table['id'].nunique()} patients "
+        "(PBC, Mayo Clinic)"
     )
 
 
@@ -190,10 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    data_parser = commands.add_parser("data", help="the Bonn EEG archives and the UCI table")
+    data_parser = commands.add_parser(
+        "data", help="the data: Bonn EEG archives, UCI table, PBC visits"
+    )
     data_commands = data_parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     data_commands.add_parser(
-        "verify", help="find or download the archives and verify them"
+        "verify", help="find or download the EEG archives and the PBC visits and verify them"
     ).set_defaults(func=cmd_data_verify)
     info = data_commands.add_parser("info", help="classes, counts, sampling rate, durations")
     info.add_argument("--csv", metavar="PATH", help="describe a copy of the UCI CSV instead")

@@ -3,7 +3,8 @@
 Everything a chapter needs from the data goes through this module:
 
 1. `fetch_archives` finds the five original archives (Z, O, N, F, S) in `RNNBOOK_DATA_DIR` or
-   downloads them with pooch, and verifies each by SHA-256;
+   downloads them with pooch, and verifies each by SHA-256 (`fetch`, the one way every data set
+   of the book is found, downloaded and verified; `dataset_dir` says where each data set lives);
 2. `load_recordings` reads the 500 recordings (4097 samples each) from the archives, in memory;
 3. `uci_table` cuts every recording into 23 one-second chunks of 178 samples: the UCI table,
    11,500 rows, with the recording and chunk of every row; `read_uci_csv` reads a user's copy
@@ -75,12 +76,12 @@ SHA256 = {
 }
 HOW_TO_OFFLINE = (
     "on a machine without internet, put Z.zip, O.zip, N.zip, F.zip and S.zip in a folder "
-    "and set RNNBOOK_DATA_DIR=/path/to/that/folder"
+    "and set RNNBOOK_DATA_DIR=/path/to/that/folder (or to its parent, naming it bonn-eeg)"
 )
 
 
-def data_dir() -> Path:
-    """The folder for the archives: `RNNBOOK_DATA_DIR`, else a per-user cache folder."""
+def data_root() -> Path:
+    """The data folder: `RNNBOOK_DATA_DIR`, else a per-user cache folder."""
     env = os.environ.get("RNNBOOK_DATA_DIR")
     if env:
         return Path(env).expanduser()
@@ -89,9 +90,64 @@ def data_dir() -> Path:
     return Path(pooch.os_cache("rnnbook"))
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """A downloadable data set: its folder name, its files with their SHA-256, where it lives.
+
+    The files are fetched by `fetch` (shared by every data set): found in the data folder and
+    verified, or downloaded from `url` (overridden by the environment variable `url_env`) and
+    verified before they are moved into place.
+    """
+
+    name: str  # its folder under RNNBOOK_DATA_DIR, e.g. "bonn-eeg"
+    sha256: dict[str, str]  # file name -> SHA-256
+    url: str  # base URL of the pinned, immutable source
+    url_env: str  # environment variable that overrides the base URL
+    how_to_offline: str  # what to do without internet, for the error messages
+    flat_default: bool = False  # with no folder of its own, use the data folder itself
+
+
+EEG = Dataset(
+    "bonn-eeg",
+    {f"{letter}.zip": SHA256[letter] for letter in SETS},
+    DEFAULT_URL,
+    "RNNBOOK_DATA_URL",
+    HOW_TO_OFFLINE,
+    flat_default=True,  # the layout before there were two data sets: the five zips, no subfolder
+)
+
+
+def dataset_dir(dataset: Dataset, root: str | os.PathLike | None = None) -> Path:
+    """Where `dataset`'s files are (or will be downloaded to), under the data folder `root`.
+
+    `RNNBOOK_DATA_DIR` may hold one subfolder per data set (`bonn-eeg/`, `pbcseq/`), or be the
+    folder of one data set itself (e.g. the five EEG archives, no subfolder): then the other data
+    sets are looked for in sibling folders (`../pbcseq` beside `../bonn-eeg`). In order:
+    `root/NAME`; `root` itself if it holds any of the data set's files; the sibling
+    `root/../NAME`; else `root` for the EEG (the old layout) and `root/NAME` for the others.
+    """
+    root = Path(root) if root is not None else data_root()
+    if (root / dataset.name).is_dir():
+        return root / dataset.name
+    if any((root / name).is_file() for name in dataset.sha256):
+        return root
+    if root.name != dataset.name and (root.parent / dataset.name).is_dir():
+        return root.parent / dataset.name
+    return root if dataset.flat_default else root / dataset.name
+
+
+def data_dir() -> Path:
+    """The folder of the EEG archives (see `dataset_dir`)."""
+    return dataset_dir(EEG)
+
+
 def data_url() -> str:
-    """The base URL of the mirror: `RNNBOOK_DATA_URL`, else the pinned public mirror."""
-    url = os.environ.get("RNNBOOK_DATA_URL") or DEFAULT_URL
+    """The base URL of the EEG mirror: `RNNBOOK_DATA_URL`, else the pinned public mirror."""
+    return dataset_url(EEG)
+
+
+def dataset_url(dataset: Dataset) -> str:
+    url = os.environ.get(dataset.url_env) or dataset.url
     return url if url.endswith("/") else url + "/"
 
 
@@ -103,61 +159,66 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fetch_archives(directory: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Return the paths of the five verified archives, downloading those that are missing.
+def fetch(dataset: Dataset, directory: str | os.PathLike | None = None) -> dict[str, Path]:
+    """Return `{file name: path}` of the data set's verified files, downloading missing ones.
 
-    An archive already in the folder is used only if its SHA-256 matches; one that does not
-    match is an error (never silently replaced: the folder may be the user's read-only copy).
-    A download is verified by pooch before it is moved into place, so a corrupted download
-    leaves no file behind.
+    `directory` is the data set's own folder (default: `dataset_dir(dataset)`). A file already
+    there is used only if its SHA-256 matches; one that does not match is an error (never
+    silently replaced: the folder may be the user's read-only copy). A download is verified by
+    pooch before it is moved into place, so a corrupted download leaves no file behind.
     """
-    folder = Path(directory) if directory is not None else data_dir()
+    folder = Path(directory) if directory is not None else dataset_dir(dataset)
     paths = {}
-    for letter in SETS:
-        path = folder / f"{letter}.zip"
+    for name, expected in dataset.sha256.items():
+        path = folder / name
         if path.is_file():
             actual = sha256_of(path)
-            if actual != SHA256[letter]:
+            if actual != expected:
                 raise DataError(
-                    f"{path}: SHA-256 does not match (expected {SHA256[letter]}, got {actual}); "
+                    f"{path}: SHA-256 does not match (expected {expected}, got {actual}); "
                     "delete the file to download it again"
                 )
         else:
-            _download(letter, folder)
-        paths[letter] = path
+            _download(dataset, name, folder)
+        paths[name] = path
     return paths
 
 
-def _download(letter: str, folder: Path) -> None:
+def fetch_archives(directory: str | os.PathLike | None = None) -> dict[str, Path]:
+    """Return the paths of the five verified EEG archives, `{letter: path}` (see `fetch`)."""
+    paths = fetch(EEG, directory)
+    return {letter: paths[f"{letter}.zip"] for letter in SETS}
+
+
+def _download(dataset: Dataset, name: str, folder: Path) -> None:
     import pooch
     import requests
 
     pooch.get_logger().setLevel("WARNING")
-    url = data_url() + f"{letter}.zip"
+    url = dataset_url(dataset) + name
+    expected = dataset.sha256[name]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DataError(f"{letter}.zip is missing and {folder} cannot be created ({err})") from None
+        raise DataError(f"{name} is missing and {folder} cannot be created ({err})") from None
     if not os.access(folder, os.W_OK):
         raise DataError(
-            f"{letter}.zip is missing from {folder}, which is read-only; {HOW_TO_OFFLINE}"
+            f"{name} is missing from {folder}, which is read-only; {dataset.how_to_offline}"
         )
     try:
-        pooch.retrieve(
-            url, known_hash=f"sha256:{SHA256[letter]}", fname=f"{letter}.zip", path=folder
-        )
+        pooch.retrieve(url, known_hash=f"sha256:{expected}", fname=name, path=folder)
     except ValueError as err:
         if "hash" in str(err).lower():
             raise DataError(
-                f"{letter}.zip downloaded from {url}: SHA-256 does not match "
-                f"(expected {SHA256[letter]}); the download was discarded"
+                f"{name} downloaded from {url}: SHA-256 does not match "
+                f"(expected {expected}); the download was discarded"
             ) from None
         raise
     except (requests.exceptions.RequestException, OSError) as err:
         reason = type(err).__name__
         raise DataError(
-            f"{letter}.zip is not in {folder} and cannot be downloaded from {url} ({reason}); "
-            f"{HOW_TO_OFFLINE}"
+            f"{name} is not in {folder} and cannot be downloaded from {url} ({reason}); "
+            f"{dataset.how_to_offline}"
         ) from None
 
 

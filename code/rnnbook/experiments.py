@@ -11,6 +11,9 @@ run goes through `rnnbook.train.train`.
   training, for comparing their gates and gradients;
 * vanishing gradients -- `long_gap_classifier`, `LONG_GAP_RECIPE`, `LONG_GAP_CONFIGS` and
   `run_long_gap`: every cell trained at every gap of the long-gap task;
+* visit sequences -- `visit_risk` (death within two years at every visit: Mayo score, logistic
+  regression, recurrent models over the visit history, AUROCs with patient-bootstrap CIs) and
+  `visit_forecast` (log bilirubin visits ahead, with and without teacher forcing);
 * clinical evaluation -- `clinical_evaluation`: seizure detectors trained with several seeds
   on both splits, scored as a clinician would (`rnnbook.evaluate`).
 """
@@ -24,9 +27,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import data, evaluate, tasks
+from . import data, evaluate, tasks, visits
 from .gradients import first_step_ratio
-from .models import MLP, MODELS, ConvGRU, SeqClassifier, SeqLabeller
+from .models import MLP, MODELS, ConvGRU, SeqClassifier, SeqLabeller, VisitForecaster, VisitGRU
 from .recipe import Recipe
 from .train import History, Run, train
 
@@ -43,6 +46,10 @@ __all__ = [
     "LongGapRun",
     "LongGapResults",
     "run_long_gap",
+    "visit_risk",
+    "VisitRiskResult",
+    "visit_forecast",
+    "auroc_table",
 ]
 
 
@@ -263,6 +270,136 @@ def run_long_gap(
                 }
             )
     return LongGapResults(pd.DataFrame(rows), runs, datasets)
+
+
+# --- patient visit sequences -------------------------------------------------------------------
+
+VISIT_RISK_RECIPE = Recipe(epochs=40, batch_size=32, lr=3e-3)
+VISIT_FORECAST_RECIPE = Recipe(epochs=40, batch_size=32, lr=3e-3, loss="mse")
+MAYO = "Mayo score (this visit)"
+LOGISTIC = "logistic regression (this visit)"
+
+
+def visit_risk_models(input_size: int, num_hiddens: int = 16) -> dict:
+    """The recurrent risk models over the visit history: name -> builder."""
+    return {
+        f"{cell.upper()} (visit history)": (
+            lambda k, cell=cell: VisitGRU(k, input_size, num_hiddens, dropout=0.1, cell=cell)
+        )
+        for cell in ("gru", "lstm")
+    }
+
+
+def current_visit(vd: visits.VisitData, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """(features, labels) of the labelled visits of a part, each visit on its own: no history
+    beyond the values carried forward into it. Rows in the order of `vd.steps(part)`."""
+    X, y = vd.d.part(part)
+    keep = y != visits.IGNORE  # (patients, max_visits)
+    return X[keep][:, 1:].numpy(), y[keep].numpy()  # drop channel 0 (a real visit)
+
+
+@dataclass
+class VisitRiskResult:
+    """Every score of every labelled test visit, and their AUROCs with patient-bootstrap CIs."""
+
+    scores: (
+        pd.DataFrame
+    )  # one row per labelled test visit: id, visit, day, label, one column a model
+    auroc: pd.DataFrame  # one row per model: auroc, lo, hi, and diff / diff_lo / diff_hi vs Mayo
+    runs: dict[str, Run]
+
+
+def visit_risk(
+    vd: visits.VisitData,
+    seed: int = 0,
+    n_boot: int = 1000,
+    recipe: Recipe = VISIT_RISK_RECIPE,
+    num_hiddens: int = 16,
+    **changes,
+) -> VisitRiskResult:
+    """Death within two years of each test visit, scored by the Mayo formula, a logistic
+    regression on the visit's own features, and recurrent models over the visits so far.
+
+    Every model is trained on the training patients only (the recurrent ones through
+    `train.train`); AUROCs are over the labelled test visits, with intervals that resample
+    test *patients* (`auroc_table`), and each score's difference from Mayo's.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    steps = vd.steps("test")
+    labelled = steps[steps["label"] != visits.IGNORE]
+    scores = {MAYO: labelled["mayo"].to_numpy()}
+    X_fit, y_fit = current_visit(vd, "train")
+    logistic = LogisticRegression(max_iter=2000).fit(X_fit, y_fit)
+    X_test, y_test = current_visit(vd, "test")
+    assert np.array_equal(y_test, labelled["label"].to_numpy())  # the same visits, in order
+    scores[LOGISTIC] = logistic.predict_proba(X_test)[:, 1]
+    runs = {}
+    keep = vd.d.y_test != visits.IGNORE
+    for name, build in visit_risk_models(vd.d.X_train.shape[2], num_hiddens).items():
+        runs[name] = train(build, vd.d, recipe, seed=seed, **changes)
+        scores[name] = torch.softmax(runs[name].y_hat, dim=-1)[..., 1][keep].numpy()
+    table = labelled[["id", "visit", "day", "label"]].reset_index(drop=True).assign(**scores)
+    auroc = auroc_table(table["label"], scores, table["id"], MAYO, n_boot=n_boot, seed=seed)
+    return VisitRiskResult(table, auroc, runs)
+
+
+def auroc_table(
+    y: np.ndarray,
+    scores: dict,
+    groups: np.ndarray,
+    reference: str,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """AUROC of each score with its bootstrap interval over groups (patients), and its difference
+    from the `reference` score's AUROC with the paired interval: both scores are measured on the
+    same resamples (`evaluate.bootstrap_by_group` draws the same ones for the same seed).
+    Columns auroc, lo, hi, diff, diff_lo, diff_hi; one row per score."""
+    from sklearn.metrics import roc_auc_score
+
+    def difference(y, p):  # p: (n, 2), the score and the reference's
+        return roc_auc_score(y, p[:, 0]) - roc_auc_score(y, p[:, 1])
+
+    y, base, rows = np.asarray(y), np.asarray(scores[reference]), {}
+    for name, p in scores.items():
+        p = np.asarray(p)
+        lo, hi = evaluate.bootstrap_by_group(y, p, groups, roc_auc_score, n_boot, seed)
+        d_lo, d_hi = (
+            (0.0, 0.0)
+            if name == reference
+            else evaluate.bootstrap_by_group(y, np.c_[p, base], groups, difference, n_boot, seed)
+        )
+        auroc = roc_auc_score(y, p)
+        rows[name] = dict(auroc=auroc, lo=lo, hi=hi, diff=auroc - roc_auc_score(y, base),
+                          diff_lo=d_lo, diff_hi=d_hi)  # fmt: skip
+    return pd.DataFrame(rows).T
+
+
+def visit_forecast(
+    fd: visits.VisitData,
+    seed: int = 0,
+    horizons: int = 4,
+    recipe: Recipe = VISIT_FORECAST_RECIPE,
+    num_hiddens: int = 32,
+    **changes,
+) -> tuple[pd.DataFrame, dict[str, Run]]:
+    """Log-bilirubin forecasts 1..`horizons` visits ahead on the test patients: mean absolute
+    error of the last value carried forward, and of a forecaster trained with teacher forcing
+    and one trained on its own forecasts. Returns (errors: one row per method, one column per
+    horizon; the runs)."""
+    errors = {
+        "last value carried forward": visits.forecast_errors(None, *fd.d.part("test"), horizons)
+    }
+    runs = {}
+    for name, feed in (("teacher forcing", "teacher"), ("own forecasts", "own")):
+        build = lambda k, feed=feed: VisitForecaster(k, num_hiddens=num_hiddens, feed=feed)  # noqa: E731
+        runs[name] = train(build, fd.d, recipe, seed=seed, **changes)
+        errors[f"trained with {name}"] = visits.forecast_errors(
+            runs[name].model, *fd.d.part("test"), horizons
+        )
+    table = pd.DataFrame(errors, index=pd.RangeIndex(1, horizons + 1, name="visits ahead")).T
+    return table, runs
 
 
 # --- clinical evaluation ---------------------------------------------------------------------------

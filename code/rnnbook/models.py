@@ -198,6 +198,88 @@ class SeqLabeller(nn.Module):
         return self.head(out)  # (batch, steps, num_classes)
 
 
+class VisitGRU(nn.Module):
+    """Many-to-many over a patient's visits: a risk at every visit from that visit and the earlier ones.
+
+    X is a padded batch of patients, `(batch, max_visits, 1 + features)`, whose channel 0 is 1 at
+    a real visit and 0 at padding (`rnnbook.visits.visit_data`). The lengths come from that
+    channel; the batch is *packed*, so the recurrent layer never reads a padded step and each
+    patient's outputs are exactly those of running the patient alone. The layer is causal
+    (unidirectional): the output at visit t has seen visits 1..t only. `cell` is "gru" or "lstm".
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 2,
+        input_size: int = 1,
+        num_hiddens: int = 16,
+        dropout: float = 0.0,
+        cell: str = "gru",
+    ):
+        super().__init__()
+        if cell not in ("gru", "lstm"):
+            raise ValueError(f"unknown cell {cell!r}; choose gru or lstm")
+        self.rnn = RECURRENT[cell](input_size, num_hiddens, batch_first=True)
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(num_hiddens, num_classes)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+        lengths = X[:, :, 0].sum(dim=1).round().long().cpu()  # (batch,) visits per patient
+        packed = pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[1])
+        return self.head(self.drop(out))  # (batch, max_visits, num_classes); padding: bias only
+
+
+class VisitForecaster(nn.Module):
+    """Many-to-many regression: at every visit, forecast the next visit's value (log bilirubin).
+
+    X is `(batch, steps, 2)`: the value at each visit and the years to the next visit (known in
+    advance: the forecast is asked *for* a date). A `GRUCell` loop, so that the value read at a
+    step can be the model's own forecast from the step before instead of the truth:
+
+    * `observed=None` in training: with `feed="teacher"` (teacher forcing, Williams & Zipser
+      1989) every step reads the true value; with `feed="own"` each batch reads the true values
+      of a random number of first visits (1 to all) and its own forecasts after them, as at
+      test time;
+    * `observed=k` (evaluation): the first k visits are known, after that the model runs on its
+      own forecasts. `observed=None` in eval mode reads every true value (one step ahead).
+
+    Returns `(batch, steps, 1)`: step t forecasts visit t + 1.
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 1,
+        input_size: int = 2,
+        num_hiddens: int = 32,
+        feed: str = "teacher",
+    ):
+        super().__init__()
+        if feed not in ("teacher", "own"):
+            raise ValueError(f"unknown feed {feed!r}; choose teacher or own")
+        self.feed = feed
+        self.cell = nn.GRUCell(input_size, num_hiddens)
+        self.head = nn.Linear(num_hiddens, num_classes)
+
+    def forward(self, X: torch.Tensor, observed: int | None = None) -> torch.Tensor:
+        batch, steps, _ = X.shape
+        if observed is None:
+            own = self.training and self.feed == "own"
+            observed = int(torch.randint(1, steps + 1, ())) if own else steps
+        H = X.new_zeros(batch, self.cell.hidden_size)  # (batch, num_hiddens)
+        outputs = []
+        for t in range(steps):
+            x = X[:, t]  # (batch, input_size)
+            if t >= observed:  # read the previous forecast instead of the true value
+                x = torch.cat([outputs[-1][:, :1], x[:, 1:]], dim=1)
+            H = self.cell(x, H)
+            outputs.append(self.head(H))  # (batch, num_classes)
+        return torch.stack(outputs, dim=1)  # (batch, steps, num_classes)
+
+
 # --- named configurations ------------------------------------------------------------------------
 
 

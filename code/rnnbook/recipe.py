@@ -1,6 +1,6 @@
 """How a model is trained: the `Recipe`, everything one training run needs besides the model
 and the data (optimiser, learning rate and schedule, epochs, batches, clipping, early stopping,
-input scaling, augmentation). Free of torch, so the command line can read it without loading
+input scaling, augmentation, the loss). Free of torch, so the command line can read it without loading
 PyTorch. `rnnbook.train.train` runs a recipe; `rnnbook.models.MODELS` gives each named model
 its own.
 """
@@ -8,6 +8,8 @@ its own.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+
+LOSSES = ("cross_entropy", "mse")
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,17 @@ class Recipe:
     standardize: bool = True
     augment: bool = False  # random crops and amplitude scaling of the training rows
     max_batches: int | None = None  # at most this many batches an epoch (brief demonstrations)
+    # "cross_entropy" (classes; steps labelled -100 are ignored) or "mse" (a number per step;
+    # NaN targets are ignored): padded or unlabelled steps of many-to-many tasks cost nothing.
+    loss: str = "cross_entropy"
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adamw", "adam"):
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose adamw or adam")
         if self.schedule not in ("onecycle", "constant"):
             raise ValueError(f"unknown schedule {self.schedule!r}; choose onecycle or constant")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         for name in ("epochs", "batch_size", "max_batches"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -5,7 +5,10 @@ it seeds, builds the model (a name from `rnnbook.models.MODELS` or a builder), f
 `Trainer` on the chosen device and scores it on the test part, returning a `Run`. The `Trainer`
 (in the spirit of minGPT's) follows a `Recipe`: AdamW (or the course lab's Adam), a one-cycle or
 constant learning rate, optional gradient clipping and early stopping on validation accuracy
-that restores the best weights, and a per-epoch history. Runs are deterministic on the CPU and,
+(validation loss for numbers) that restores the best weights, and a per-epoch history. The loss
+is the recipe's: cross-entropy over labelled steps (-100 marks padding or no label) or mean
+squared error over steps with a target (NaN marks none), so padded many-to-many batches of
+patients train on the same loop. Runs are deterministic on the CPU and,
 with the settings of `utils.make_deterministic`, on a CUDA GPU.
 """
 
@@ -110,8 +113,7 @@ class Trainer:
             scheduler = torch.optim.lr_scheduler.OneCycleLR(
                 optimizer, max_lr=r.lr, total_steps=epochs * steps, pct_start=0.25
             )
-        loss_fn = nn.CrossEntropyLoss()
-        best_acc, best_state, waited = -1.0, None, 0
+        best_score, best_state, waited = -math.inf, None, 0
         bar = tqdm(range(1, epochs + 1), desc="epoch", disable=quiet(), leave=False)
         for epoch in bar:
             start = time.perf_counter()
@@ -124,8 +126,9 @@ class Trainer:
                 if r.augment:
                     X = augment(X, generator)
                 y_hat = self.model(X)  # (batch, num_classes), or (batch, steps, num_classes)
-                y_hat, y = flat(y_hat, y)
-                loss = loss_fn(y_hat, y)
+                loss, batch_correct, counted = step_loss(y_hat, y, r.loss)
+                if counted == 0:  # every step of the batch is padding or unlabelled
+                    continue
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if r.clip is not None:
@@ -133,15 +136,15 @@ class Trainer:
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
-                loss_sum += loss.item() * len(y)
-                correct += (y_hat.argmax(1) == y).sum().item()
-                total += len(y)
+                loss_sum += loss.item() * counted
+                correct += batch_correct
+                total += counted
             valid_loss, valid_acc = self.evaluate(d.X_valid, d.y_valid)
             seconds = time.perf_counter() - start  # the epoch's training and validation
             self.train_seconds += seconds
             h = self.history
             h.train_loss.append(loss_sum / total)
-            h.train_acc.append(correct / total)
+            h.train_acc.append(correct / total if r.loss == "cross_entropy" else math.nan)
             h.valid_loss.append(valid_loss)
             h.valid_acc.append(valid_acc)
             h.lr.append(optimizer.param_groups[0]["lr"])
@@ -149,8 +152,10 @@ class Trainer:
             bar.set_postfix(loss=f"{loss_sum / total:.3f}", valid_acc=f"{valid_acc:.3f}")
             if not math.isfinite(loss_sum):
                 raise RNNBookError(f"training diverged at epoch {epoch} (loss is {loss_sum})")
-            if valid_acc > best_acc:
-                best_acc, waited, h.best_epoch = valid_acc, 0, epoch
+            # Early stopping watches validation accuracy (classes) or validation loss (numbers).
+            score = valid_acc if r.loss == "cross_entropy" else -valid_loss
+            if score > best_score:
+                best_score, waited, h.best_epoch = score, 0, epoch
                 best_state = copy.deepcopy(self.model.state_dict())
             else:
                 waited += 1
@@ -173,10 +178,43 @@ class Trainer:
         return torch.cat(outs)
 
     def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        """(mean cross-entropy, accuracy) on X, y."""
-        y_hat, y = flat(self.predict(X), y)
-        loss = nn.functional.cross_entropy(y_hat, y).item()
-        return loss, (y_hat.argmax(1) == y).float().mean().item()
+        """(mean loss, accuracy) on X, y over the labelled steps; accuracy is NaN for "mse"."""
+        y_hat = self.predict(X)
+        loss, _, _ = step_loss(y_hat, y, self.recipe.loss)
+        return loss.item(), accuracy(y_hat, y, self.recipe.loss)
+
+
+IGNORE_INDEX = -100  # the label of a step that is padding or has no label
+
+
+def step_loss(y_hat: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy"):
+    """(mean loss, correct, counted) over the steps that carry a target.
+
+    "cross_entropy": labels `IGNORE_INDEX` (-100) are skipped, and `correct` counts the right
+    argmax among the others. "mse": `y_hat` `(batch, [steps,] 1)` against float targets
+    `(batch, [steps])`; NaN targets are skipped and `correct` is 0.
+    """
+    if loss == "mse":
+        y_hat, y = y_hat.reshape(-1), y.reshape(-1)
+        keep = ~torch.isnan(y)
+        counted = int(keep.sum())
+        return nn.functional.mse_loss(y_hat[keep], y[keep]), 0, counted
+    y_hat, y = flat(y_hat, y)
+    keep = y != IGNORE_INDEX
+    counted = int(keep.sum())
+    value = nn.functional.cross_entropy(y_hat, y, ignore_index=IGNORE_INDEX)
+    return value, int((y_hat.argmax(1)[keep] == y[keep]).sum()), counted
+
+
+def accuracy(y_hat: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy") -> float:
+    """Share of labelled rows or steps whose argmax is the label; NaN for "mse" or no labels."""
+    if loss != "cross_entropy":
+        return math.nan
+    y_hat, y = flat(y_hat, y)
+    keep = y != IGNORE_INDEX
+    if not keep.any():
+        return math.nan
+    return (y_hat[keep].argmax(1) == y[keep]).float().mean().item()
 
 
 def flat(y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -217,7 +255,7 @@ class Run:
     trainer: Trainer
     data: SeqData
     y_hat: torch.Tensor  # test logits (CPU): (n, num_classes) or (n, steps, num_classes)
-    test_accuracy: float  # of every test row (every step, for many-to-many tasks)
+    test_accuracy: float  # of every labelled test row or step; NaN for "mse"
 
     @property
     def history(self) -> History:
@@ -287,6 +325,5 @@ def train(
     trainer = Trainer(net, recipe, seed=seed, device=device)
     trainer.fit(d)
     y_hat = trainer.predict(d.X_test)
-    y_hat_flat, y_flat = flat(y_hat, d.y_test)
-    accuracy = (y_hat_flat.argmax(1) == y_flat).float().mean().item()
-    return Run(name, trainer.model, initial, trainer, d, y_hat, accuracy)
+    test_accuracy = accuracy(y_hat, d.y_test, recipe.loss)
+    return Run(name, trainer.model, initial, trainer, d, y_hat, test_accuracy)
