@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnbook import data
+from rnnbook import data, visits
 from rnnbook.errors import DataError
 
 SHARED = None
@@ -211,6 +211,7 @@ def test_csv_errors(tmp_path, text, message):
         data.read_uci_csv(write(tmp_path, text))
 
 
-def test_csv_missing_file(tmp_path):
+@pytest.mark.parametrize("read", [data.read_uci_csv, visits.read_pbcseq])
+def test_missing_file(tmp_path, read):
     with pytest.raises(DataError, match=r"nope.csv: no such file"):
-        data.read_uci_csv(tmp_path / "nope.csv")
+        read(tmp_path / "nope.csv")

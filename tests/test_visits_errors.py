@@ -69,11 +69,6 @@ def test_malformed_file(tmp_path, text, message):
         visits.read_pbcseq(write(tmp_path, text))
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(DataError, match=r"nope.csv: no such file"):
-        visits.read_pbcseq(tmp_path / "nope.csv")
-
-
 # --- where the data folder puts it ------------------------------------------------------------------
 
 

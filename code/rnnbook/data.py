@@ -348,13 +348,9 @@ def export_uci_csv(path: str | os.PathLike, table: pd.DataFrame | None = None) -
 _UCI_ID = re.compile(r"^X(\d+)\.(.+)$")
 
 
-def read_uci_csv(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a copy of the published UCI CSV into the layout of `uci_table`, validated.
-
-    The file has an id column (unnamed in the published file), `X1`…`X178` and `y`. Errors name
-    the file and the column, row or value at fault; rows are counted from 1 after the header.
-    """
-    path = Path(path)
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A user's CSV file with every cell as text, for validation column by column; a missing,
+    empty, header-only or unparsable file is a `DataError` that names it."""
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     try:
@@ -366,6 +362,17 @@ def read_uci_csv(path: str | os.PathLike) -> pd.DataFrame:
         raise DataError(f"{path}: not a readable CSV file ({first})") from None
     if raw.empty:
         raise DataError(f"{path}: the file has a header but no data rows")
+    return raw
+
+
+def read_uci_csv(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a copy of the published UCI CSV into the layout of `uci_table`, validated.
+
+    The file has an id column (unnamed in the published file), `X1`…`X178` and `y`. Errors name
+    the file and the column, row or value at fault; rows are counted from 1 after the header.
+    """
+    path = Path(path)
+    raw = read_csv_text(path)
     columns = list(raw.columns)
     missing = [c for c in FEATURES + ["y"] if c not in columns]
     if missing:

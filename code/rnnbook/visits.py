@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .data import Dataset, SeqData, dataset_dir, fetch
+from .data import Dataset, SeqData, dataset_dir, fetch, read_csv_text
 from .errors import DataError
 
 if TYPE_CHECKING:
@@ -104,17 +104,7 @@ def read_pbcseq(path: str | os.PathLike | None = None) -> pd.DataFrame:
     `sex` becomes `male` (1 for "m"); missing values are NaN.
     """
     path = Path(path) if path is not None else fetch_pbcseq()
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DataError(f"{path}: not a readable CSV file ({first})") from None
-    if raw.empty:
-        raise DataError(f"{path}: the file has a header but no data rows")
+    raw = read_csv_text(path)
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
