@@ -260,3 +260,34 @@ def test_auroc_table_pairs_the_resamples():
     assert table.loc["monotone", "lo"] == table.loc["ref", "lo"]
     noisy = table.loc["noisy"]
     assert noisy["diff_lo"] < noisy["diff"] < noisy["diff_hi"] and noisy["lo"] < noisy["auroc"]
+
+
+def test_without_leaves_input_channels_out(risk):
+    dropped = visits.TIME_GAP + visits.MISSINGNESS
+    assert set(dropped) <= set(risk.features) and len(visits.MISSINGNESS) == 8
+    less = visits.without(risk, dropped)
+    kept = [name for name in risk.features if name not in dropped]
+    assert less.features == kept and less.task == risk.task
+    for part in ("train", "valid", "test"):
+        X, y = risk.d.part(part)
+        X_less, y_less = less.d.part(part)
+        assert X_less.shape == (*X.shape[:2], 1 + len(kept))
+        assert torch.equal(X_less[:, :, 0], X[:, :, 0])  # the real-visit channel stays
+        for i, name in enumerate(kept):
+            assert torch.equal(X_less[:, :, 1 + i], X[:, :, 1 + risk.features.index(name)])
+        assert y_less is y
+    assert risk.d.X_train.shape[2] == 1 + len(risk.features)  # the original is untouched
+    with pytest.raises(data.DataError, match="no input channel 'gaps'"):
+        visits.without(risk, ["gaps"])
+
+
+def test_visit_input_ablation_reduced(risk):
+    """Two variants that leave nothing out are the same seeded training: a paired difference of
+    exactly 0; leaving channels out trains on fewer inputs."""
+    variants = {"all": [], "again": [], "no gap": visits.TIME_GAP}
+    result = experiments.visit_input_ablation(risk, variants, n_boot=20, epochs=1)
+    assert list(result.auroc.index) == list(variants)
+    assert np.array_equal(result.scores["all"], result.scores["again"])
+    assert result.auroc.loc["again", ["diff", "diff_lo", "diff_hi"]].tolist() == [0, 0, 0]
+    assert result.runs["no gap"].model.rnn.input_size == risk.d.X_train.shape[2] - 1
+    assert len(result.scores) == int((risk.d.y_test != visits.IGNORE).sum())

@@ -12,7 +12,8 @@ run goes through `rnnbook.train.train`.
 * vanishing gradients -- `long_gap_classifier`, `LONG_GAP_RECIPE`, `LONG_GAP_CONFIGS` and
   `run_long_gap`: every cell trained at every gap of the long-gap task;
 * visit sequences -- `visit_risk` (death within two years at every visit: Mayo score, logistic
-  regression, recurrent models over the visit history, AUROCs with patient-bootstrap CIs) and
+  regression, recurrent models over the visit history, AUROCs with patient-bootstrap CIs),
+  `visit_input_ablation` (the same GRU without the time gap or the missingness flags) and
   `visit_forecast` (log bilirubin visits ahead, with and without teacher forcing);
 * clinical evaluation -- `clinical_evaluation`: seizure detectors trained with several seeds
   on both splits, scored as a clinician would (`rnnbook.evaluate`).
@@ -48,6 +49,8 @@ __all__ = [
     "run_long_gap",
     "visit_risk",
     "VisitRiskResult",
+    "visit_input_ablation",
+    "VISIT_INPUT_VARIANTS",
     "visit_forecast",
     "auroc_table",
 ]
@@ -305,7 +308,7 @@ class VisitRiskResult:
     scores: (
         pd.DataFrame
     )  # one row per labelled test visit: id, visit, day, label, one column a model
-    auroc: pd.DataFrame  # one row per model: auroc, lo, hi, and diff / diff_lo / diff_hi vs Mayo
+    auroc: pd.DataFrame  # one row per model: auroc, lo, hi, diff / diff_lo / diff_hi vs the first
     runs: dict[str, Run]
 
 
@@ -341,6 +344,49 @@ def visit_risk(
         scores[name] = torch.softmax(runs[name].y_hat, dim=-1)[..., 1][keep].numpy()
     table = labelled[["id", "visit", "day", "label"]].reset_index(drop=True).assign(**scores)
     auroc = auroc_table(table["label"], scores, table["id"], MAYO, n_boot=n_boot, seed=seed)
+    return VisitRiskResult(table, auroc, runs)
+
+
+ALL_INPUTS = "all inputs"
+# The inputs left out in each variant of `visit_input_ablation`: name -> channel names.
+VISIT_INPUT_VARIANTS = {
+    ALL_INPUTS: [],
+    "without the time gap": visits.TIME_GAP,
+    "without the missingness flags": visits.MISSINGNESS,
+    "without both": visits.TIME_GAP + visits.MISSINGNESS,
+}
+
+
+def visit_input_ablation(
+    vd: visits.VisitData,
+    variants: dict[str, list[str]] | None = None,
+    seed: int = 0,
+    n_boot: int = 1000,
+    recipe: Recipe = VISIT_RISK_RECIPE,
+    num_hiddens: int = 16,
+    **changes,
+) -> VisitRiskResult:
+    """Does an input help? The GRU risk model of `visit_risk`, trained with the same seed and
+    recipe on the same patients, once per variant with some input channels left out
+    (`visits.without`; default `VISIT_INPUT_VARIANTS`: the time since the previous visit, the
+    flags saying whether a lab was measured, both).
+
+    AUROCs over the labelled test visits with patient-bootstrap intervals, and each variant's
+    paired difference from the first variant's (`auroc_table`).
+    """
+    variants = VISIT_INPUT_VARIANTS if variants is None else variants
+    steps = vd.steps("test")
+    labelled = steps[steps["label"] != visits.IGNORE]
+    keep = vd.d.y_test != visits.IGNORE
+    scores, runs = {}, {}
+    for name, dropped in variants.items():
+        part = visits.without(vd, dropped)
+        build = visit_risk_models(part.d.X_train.shape[2], num_hiddens)["GRU (visit history)"]
+        runs[name] = train(build, part.d, recipe, seed=seed, **changes)
+        scores[name] = torch.softmax(runs[name].y_hat, dim=-1)[..., 1][keep].numpy()
+    table = labelled[["id", "visit", "day", "label"]].reset_index(drop=True).assign(**scores)
+    reference = next(iter(variants))
+    auroc = auroc_table(table["label"], scores, table["id"], reference, n_boot=n_boot, seed=seed)
     return VisitRiskResult(table, auroc, runs)
 
 

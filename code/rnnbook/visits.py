@@ -15,7 +15,7 @@ with R's `survival` package, Therneau & Grambsch 2000). What a chapter needs fro
 5. `split_patients` keeps every patient in one part; `visit_data` pads the visits of each patient
    into tensors `(patients, max_visits, channels)` for the risk task (a label per visit, -100
    where unknown or padded) and the bilirubin forecast (the next visit's log bilirubin, NaN where
-   there is none);
+   there is none); `without` leaves input channels out (the time gap, the missingness flags);
 6. `forecast` and `forecast_errors` run a forecaster on its own predictions, horizon by horizon.
 
 PyTorch is imported lazily: `rnnbook data verify` reads this module without it.
@@ -396,6 +396,37 @@ def visit_data(
     d = SeqData(*tensors, task=task, split="patient", classes=classes, mean=0.0, std=1.0)
     raw_features = visit_features(t) if task == "death-2y" else t[[]]
     return VisitData(d, task, features, ids, pd.concat([t, raw_features], axis=1), scaler)
+
+
+# The inputs that answer irregular time and missing values, by channel name (task "death-2y").
+TIME_GAP = ["gap"]  # years since the previous visit
+MISSINGNESS = [f"measured_{column}" for column in MAY_BE_MISSING]  # the mask of GRU-D's idea
+
+
+def without(vd: VisitData, names: list[str]) -> VisitData:
+    """The same patients, split and labels with the input channels `names` left out.
+
+    Standardisation is per channel, so this is exactly the data `visit_data` would give had the
+    channels never been computed. Channel 0 of "death-2y" (1 at a real visit) cannot be dropped:
+    the models read the lengths from it. An unknown name is a `DataError`.
+    """
+    import dataclasses
+
+    unknown = [name for name in names if name not in vd.features]
+    if unknown:
+        raise DataError(
+            f"no input channel {unknown[0]!r} to leave out; the channels are: "
+            + ", ".join(vd.features)
+        )
+    offset = 1 if vd.task == "death-2y" else 0  # channel 0: a real visit
+    keep = list(range(offset)) + [
+        offset + i for i, name in enumerate(vd.features) if name not in names
+    ]
+    d = dataclasses.replace(
+        vd.d, **{f"X_{part}": vd.d.part(part)[0][:, :, keep] for part in ("train", "valid", "test")}
+    )
+    features = [name for name in vd.features if name not in names]
+    return dataclasses.replace(vd, d=d, features=features)
 
 
 def load_visits(task: str = "death-2y", seed: int = 0) -> VisitData:
