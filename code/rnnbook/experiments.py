@@ -10,7 +10,8 @@ run goes through `rnnbook.train.train`.
 * gated cells -- `BRIEF` and `brief_runs`: RNN, LSTM and GRU classifiers after the same short
   training, for comparing their gates and gradients;
 * vanishing gradients -- `long_gap_classifier`, `LONG_GAP_RECIPE`, `LONG_GAP_CONFIGS` and
-  `run_long_gap`: every cell trained at every gap of the long-gap task;
+  `run_long_gap`: every cell trained at every gap of the long-gap task; `run_long_gap_seeds`
+  repeats it over seeds and `long_gap_spread` summarises the spread;
 * visit sequences -- `visit_risk` (death within two years at every visit: Mayo score, logistic
   regression, recurrent models over the visit history, AUROCs with patient-bootstrap CIs),
   `visit_input_ablation` (the same GRU without the time gap or the missingness flags) and
@@ -47,6 +48,9 @@ __all__ = [
     "LongGapRun",
     "LongGapResults",
     "run_long_gap",
+    "LongGapSeeds",
+    "run_long_gap_seeds",
+    "long_gap_spread",
     "visit_risk",
     "VisitRiskResult",
     "visit_input_ablation",
@@ -64,6 +68,11 @@ SHUFFLED_TIME_MODELS = {
     "conv-gru": (
         lambda k: ConvGRU(num_classes=k, channels=(32, 64, 64), num_hiddens=32),
         Recipe(epochs=8),
+    ),
+    # Recurrence without convolution: does a plain GRU use the order too?
+    "gru": (
+        lambda k: SeqClassifier("gru", k, num_hiddens=32),
+        Recipe(epochs=6, batch_size=64, lr=3e-3),
     ),
 }
 
@@ -273,6 +282,35 @@ def run_long_gap(
                 }
             )
     return LongGapResults(pd.DataFrame(rows), runs, datasets)
+
+
+@dataclass
+class LongGapSeeds:
+    """What ``run_long_gap_seeds`` returns: every seed's results, and all runs in one table."""
+
+    results: dict[int, LongGapResults]  # keyed by seed
+    table: pd.DataFrame  # the tables of run_long_gap, with a "seed" column
+
+    @property
+    def spread(self) -> pd.DataFrame:
+        return long_gap_spread(self.table)
+
+
+def run_long_gap_seeds(
+    recordings: list[data.Recording], seeds: tuple[int, ...] = (0, 1, 2), **kwargs
+) -> LongGapSeeds:
+    """``run_long_gap`` once per seed (``kwargs`` go to it). The seed draws both the task's
+    sequences (``tasks.make_long_gap_data``) and every model's initial weights and batches."""
+    results = {seed: run_long_gap(recordings, seed=seed, **kwargs) for seed in seeds}
+    table = pd.concat([r.table.assign(seed=seed) for seed, r in results.items()], ignore_index=True)
+    return LongGapSeeds(results, table)
+
+
+def long_gap_spread(table: pd.DataFrame, value: str = "test_accuracy") -> pd.DataFrame:
+    """Mean, standard deviation, min and max of ``value`` over the seeds, one row per (model,
+    gap_seconds) in the table's order; ``n`` counts the seeds."""
+    grouped = table.groupby(["model", "gap_seconds"], sort=False)[value]
+    return grouped.agg(mean="mean", sd="std", min="min", max="max", n="count")
 
 
 # --- patient visit sequences -------------------------------------------------------------------
