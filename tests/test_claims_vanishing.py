@@ -163,3 +163,40 @@ def test_the_models_that_learnt_feel_the_cue_more_than_the_gap(long_gap):
             assert cue_mean > 2 * middle_mean, name
         else:
             assert cue_mean < middle_mean, name
+
+
+def test_at_default_initialisation_sigma_max_exceeds_one_and_the_radius_does_not():
+    """The chapter's untrained RNN (1 input, 32 hidden), seeds 0-4: sigma_max(W_hh) 1.06-1.12,
+    so the bound sigma_max^(T-k) grows; the spectral radius 0.57-0.67 is what decays."""
+    for seed in range(5):
+        W = long_gap_model("rnn", input_size=1, seed=seed).rnn.weight_hh_l0
+        sigma, rho = gradients.largest_singular_value(W), gradients.spectral_radius(W)
+        assert sigma > 1 > rho, (seed, sigma, rho)
+    W = torch.tensor([[0.0, 2.0], [0.0, 0.5]])  # eigenvalues 0 and 0.5; rank 1
+    assert gradients.spectral_radius(W) == pytest.approx(0.5)
+    assert gradients.largest_singular_value(W) == pytest.approx(4.25**0.5)  # = ||W||_F
+    assert gradients.largest_singular_value(torch.diag(torch.tensor([3.0, -4.0]))) == pytest.approx(
+        4
+    )
+
+
+def test_run_long_gap_seeds_repeats_run_long_gap_per_seed(recordings):
+    """A tiny run (one model, one gap, one epoch): each seed's table is run_long_gap's at that
+    seed, and the spread summarises them."""
+    small = {
+        "configs": {"RNN": ("rnn", None)},
+        "gaps_seconds": (1.0,),
+        "sizes": (64, 32, 32),
+        "recipe": experiments.LONG_GAP_RECIPE.but(epochs=1),
+    }
+    seeded = experiments.run_long_gap_seeds(recordings, seeds=(0, 1), **small)
+    assert sorted(seeded.table["seed"]) == [0, 1]
+    again = experiments.run_long_gap(recordings, seed=1, **small)
+    assert (
+        seeded.results[1].table["test_accuracy"].tolist() == again.table["test_accuracy"].tolist()
+    )
+    assert not torch.equal(seeded.results[0].datasets[1.0].X_test, again.datasets[1.0].X_test)
+    spread = seeded.spread.loc[("RNN", 1.0)]
+    accs = seeded.table["test_accuracy"]
+    assert spread["n"] == 2 and spread["min"] == accs.min() and spread["max"] == accs.max()
+    assert spread["mean"] == pytest.approx(accs.mean())

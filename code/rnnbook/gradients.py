@@ -7,7 +7,8 @@ The measurements of the chapters on vanishing gradients and gated cells, for any
 * ``hidden_gradient_flow`` -- ``||dL/dh_t||`` per step inside a :mod:`rnnbook.cells` layer;
   ``hidden_flow`` -- the same for a trained classifier, through its from-scratch copy;
 * ``spectral_radius`` / ``scale_spectral_radius`` -- the recurrent weight's largest eigenvalue
-  modulus, and a copy of an RNN rescaled to a chosen one;
+  modulus, and a copy of an RNN rescaled to a chosen one; ``largest_singular_value`` -- its
+  spectral norm sigma_max, which bounds one step's stretch (and is never below the radius);
 * ``gradient_norm`` / ``sgd_step`` -- the gradient's norm, and one plain step with or without
   clipping (Pascanu et al. 2013);
 * ``saturation`` -- the share of tanh units in their flat region;
@@ -40,6 +41,7 @@ __all__ = [
     "first_step_ratio",
     "hidden_flow",
     "spectral_radius",
+    "largest_singular_value",
     "scale_spectral_radius",
     "gradient_norm",
     "sgd_step",
@@ -193,6 +195,13 @@ def memory_gate(model: SeqClassifier, X: torch.Tensor, first_step: int = 0) -> n
 def spectral_radius(weight: torch.Tensor) -> float:
     """The largest absolute value of the eigenvalues of a square matrix."""
     return float(torch.linalg.eigvals(weight.detach().cpu().to(torch.float64)).abs().max())
+
+
+def largest_singular_value(weight: torch.Tensor) -> float:
+    """``sigma_max(W)``, the largest singular value (spectral norm): the most one multiplication
+    by ``W`` can stretch a vector, ``||W v|| <= sigma_max ||v||``. Never below
+    ``spectral_radius(W)``, which sets the rate of *long* products of ``W`` instead."""
+    return float(torch.linalg.matrix_norm(weight.detach().cpu().to(torch.float64), ord=2))
 
 
 def scale_spectral_radius(layer: nn.Module, radius: float) -> nn.Module:

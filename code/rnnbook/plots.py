@@ -157,9 +157,10 @@ def plot_unrolled_rnn(
 ) -> plt.Figure:
     """The computational graph of a recurrent network, folded and unrolled over ``num_steps``.
 
-    As in Goodfellow et al. (2016), fig. 10.3: inputs x_t feed the hidden states h_t through U,
-    each h_{t-1} feeds h_t through W (the same W at every step), and h_t feeds the output o_t
-    through V; the loss L_t compares o_t with the target y_t. ``many_to_one`` keeps only the last
+    As in Goodfellow et al. (2016), fig. 10.3, with PyTorch's names for the weights (theirs are
+    U, W, V): inputs x_t feed the hidden states h_t through W_ih, each h_{t-1} feeds h_t through
+    W_hh (the same at every step), and h_t feeds the output o_t through W_hy; the loss L_t
+    compares o_t with the target y_t. ``many_to_one`` keeps only the last
     output and loss (the book's classifiers). ``backward`` adds the gradient's paths in red:
     down from each loss and leftwards from h_{t+1} to h_t -- back-propagation through time.
     """
@@ -177,8 +178,8 @@ def plot_unrolled_rnn(
         fx = 0.6
         for key in "xhoLy":
             _node(ax, (fx, rows[key]), f"${key}$", colors[key])
-        _edge(ax, (fx, rows["x"]), (fx, rows["h"]), "$U$", side=(-0.28, 0))
-        _edge(ax, (fx, rows["h"]), (fx, rows["o"]), "$V$", side=(-0.28, 0))
+        _edge(ax, (fx, rows["x"]), (fx, rows["h"]), "$W_{ih}$", side=(-0.4, 0))
+        _edge(ax, (fx, rows["h"]), (fx, rows["o"]), "$W_{hy}$", side=(-0.4, 0))
         _edge(ax, (fx, rows["o"]), (fx, rows["L"]))
         _edge(ax, (fx, rows["y"]), (fx, rows["L"]))
         # The recurrence: h feeds itself, through a one-step delay (the black square).
@@ -196,7 +197,7 @@ def plot_unrolled_rnn(
                             connectionstyle="arc3,rad=-0.5", **style)
         )  # fmt: skip
         loop = sq
-        ax.text(loop[0] + 0.3, loop[1], "$W$", fontsize=12, va="center")
+        ax.text(loop[0] + 0.3, loop[1], "$W_{hh}$", fontsize=12, va="center")
         ax.annotate(
             "", xy=(left - 0.55, rows["h"] + 0.7), xytext=(fx + 1.6, rows["h"] + 0.7),
             arrowprops={"arrowstyle": "-|>", "lw": 2, "color": "0.4"},
@@ -210,13 +211,13 @@ def plot_unrolled_rnn(
         show_out = not many_to_one or t == num_steps
         _node(ax, (cx, rows["x"]), f"$x_{t}$", colors["x"])
         _node(ax, (cx, rows["h"]), f"$h_{t}$", colors["h"])
-        _edge(ax, (cx, rows["x"]), (cx, rows["h"]), "$U$", side=(-0.25, 0))
-        _edge(ax, (cx - dx, rows["h"]), (cx, rows["h"]), "$W$", side=(0, 0.22))
+        _edge(ax, (cx, rows["x"]), (cx, rows["h"]), "$W_{ih}$", side=(-0.37, 0))
+        _edge(ax, (cx - dx, rows["h"]), (cx, rows["h"]), "$W_{hh}$", side=(0, 0.22))
         if show_out:
             label = "" if many_to_one else f"_{t}"
             for key in "oLy":
                 _node(ax, (cx, rows[key]), f"${key}{label}$", colors[key])
-            _edge(ax, (cx, rows["h"]), (cx, rows["o"]), "$V$", side=(-0.25, 0))
+            _edge(ax, (cx, rows["h"]), (cx, rows["o"]), "$W_{hy}$", side=(-0.37, 0))
             _edge(ax, (cx, rows["o"]), (cx, rows["L"]))
             _edge(ax, (cx, rows["y"]), (cx, rows["L"]))
         if backward:
