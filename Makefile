@@ -21,7 +21,8 @@ export TQDM_DISABLE ?= 1
 help:
 	@echo "make book       build the site (cold: every chapter executes) into _build/html"
 	@echo "make test       run the tests"
-	@echo "make test-site  check the built site in Chromium, and open and run every chapter in"
+	@echo "make test-site  check the built site in Chromium (axe-core's accessibility checks included),"
+	@echo "                and open and run every chapter in"
 	@echo "                JupyterLab as Binder does (run after make book)"
 	@echo "make serve      preview on http://127.0.0.1:$(SITE_PORT)/ (re-executes changed chapters only)"
 	@echo "make lint       ruff check and format check"
@@ -64,6 +65,7 @@ serve: venv
 	c["execute"]["execute_notebooks"] = "cache"; \
 	ext = c["sphinx"].get("local_extensions") or {}; \
 	c["sphinx"]["local_extensions"] = {k: str(pathlib.Path(v).resolve()) for k, v in ext.items()}; \
+	c["html"]["favicon"] = str(pathlib.Path(c["html"]["favicon"]).resolve()); \
 	yaml.safe_dump(c, open("$(SERVE_CONFIG)", "w"))'
 	$(BIN)/jupyter-book build . --config $(SERVE_CONFIG) -n --keep-going
 	@echo "Serving _build/html on http://127.0.0.1:$(SITE_PORT)/ (Ctrl-C stops)"

@@ -8,9 +8,20 @@ script that an extension registers after the builder starts twice to every page:
 equal. sphinx-thebe registers such a script, which declares `const THEBE_JS_URL`, so every page
 raised "SyntaxError: Identifier 'THEBE_JS_URL' has already been declared". This keeps the first
 of every set of equal scripts on each page.
+
+Accessibility (WCAG 2.1 A/AA, checked by axe-core in `make test-site`), and the favicon:
+- templates/ overrides two of the theme's components (see each file): the search field and the
+  light/dark switch, whose accessible names left out their visible text.
+- static/favicon.svg: the site's icon (html.favicon in _config.yml).
+- static/rnnbook.css: a link colour with enough contrast on the pale boxes of the light scheme.
+- Bibliography entries: docutils marks each with role="doc-biblioentry", deprecated in DPUB-ARIA
+  1.1 and so not a list item of the role="list" that holds them (axe: aria-deprecated-role, and
+  aria-required-children on the list). They become role="listitem", as DPUB-ARIA 1.1 advises.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def _script_key(script) -> tuple:
@@ -32,6 +43,23 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts[:] = unique
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def add_paths(app, config) -> None:
+    config.templates_path.insert(0, str(HERE / "templates"))
+    config.html_static_path.append(str(HERE / "static"))
+
+
+def bibliography_as_list(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
+    app.connect("config-inited", add_paths)
+    app.connect("html-page-context", bibliography_as_list)
+    app.add_css_file("rnnbook.css")
     app.connect("html-page-context", dedupe_scripts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
