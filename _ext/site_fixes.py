@@ -14,6 +14,8 @@ Accessibility (WCAG 2.1 A/AA, checked by axe-core in `make test-site`), and the 
   light/dark switch, whose accessible names left out their visible text.
 - static/favicon.svg: the site's icon (html.favicon in _config.yml).
 - static/rnnbook.css: a link colour with enough contrast on the pale boxes of the light scheme.
+- Interactive figures (rnnbook.interactive): the pages that hold one get the vega, vega-lite and
+  vega-embed scripts (static/vega/, served by the site: no CDN) and static/rnnbook-vega.js.
 - Bibliography entries: docutils marks each with role="doc-biblioentry", deprecated in DPUB-ARIA
   1.1 and so not a list item of the role="list" that holds them (axe: aria-deprecated-role, and
   aria-required-children on the list). They become role="listitem", as DPUB-ARIA 1.1 advises.
@@ -51,6 +53,18 @@ def add_paths(app, config) -> None:
     config.html_static_path.append(str(HERE / "static"))
 
 
+VEGA_SCRIPTS = ["vega/vega.min.js", "vega/vega-lite.min.js", "vega/vega-embed.min.js"]
+
+
+def interactive_figures(app, pagename, templatename, context, doctree) -> None:
+    """The scripts of the interactive figures, on the pages that have one (and only there)."""
+    body = context.get("body") or ""
+    if 'class="rnnbook-vega"' in body:
+        for script in VEGA_SCRIPTS:
+            app.add_js_file(script)
+        app.add_js_file("rnnbook-vega.js")
+
+
 def bibliography_as_list(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body")
     if body and 'role="doc-biblioentry"' in body:
@@ -60,6 +74,7 @@ def bibliography_as_list(app, pagename, templatename, context, doctree) -> None:
 def setup(app):
     app.connect("config-inited", add_paths)
     app.connect("html-page-context", bibliography_as_list)
+    app.connect("html-page-context", interactive_figures, priority=400)
     app.add_css_file("rnnbook.css")
     app.connect("html-page-context", dedupe_scripts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

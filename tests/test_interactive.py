@@ -42,7 +42,7 @@ def test_html_cannot_be_closed_by_the_data():
     )
     html = figure._repr_html_()
     assert html.count("</script>") == 1
-    assert spec_of(figure)["vconcat"][0]["title"]["text"] == "x</script>"
+    assert spec_of(figure)["vconcat"][0]["title"]["text"] == ["x</script>"]
 
 
 def test_onset_marks_in_the_description():

@@ -228,7 +228,7 @@ def gate_traces(
     for i, label in enumerate(labels):
         only = [{"filter": {"field": "example", "equal": label}}, {"flatten": fields}]
         eeg_panel = {
-            "title": {"text": label, "anchor": "start"},
+            "title": {"text": label.split(": ", 1), "anchor": "start"},  # two lines
             "width": "container",
             "height": 100,
             "transform": only,
