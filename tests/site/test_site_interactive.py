@@ -18,6 +18,7 @@ import pytest
 from sitetools import SCREENSHOTS, SITE, is_local, new_page, require_site, url_to_file
 
 FIGURES = {
+    "book/vanishing_gradients.html": "slider",
     "book/gated_cells.html": "hover",
 }
 SHOTS = SCREENSHOTS / "interactive"
