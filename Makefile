@@ -38,9 +38,15 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # Always cold: every chapter executes (execute_notebooks: force), whatever is in any cache.
+# The log is kept in _build/book.log; a line with WARNING in it (Sphinx's, or one that a kernel
+# prints) fails the build, as a Sphinx warning does (-W).
 book: venv
 	rm -rf _build/html _build/jupyter_execute _build/.doctrees
-	$(BIN)/jupyter-book build . --all -n -W --keep-going
+	mkdir -p _build
+	{ $(BIN)/jupyter-book build . --all -n -W --keep-going 2>&1; echo $$? > _build/book.rc; } \
+	  | tee _build/book.log; exit "$$(cat _build/book.rc)"
+	@if grep -n "WARNING" _build/book.log; then \
+	  echo "The build log has warnings (above; all of it in _build/book.log)." >&2; exit 1; fi
 	@echo "The site is in _build/html (open _build/html/index.html)."
 
 # tests/site is not collected by `make test` (norecursedirs in pyproject.toml): it needs the built

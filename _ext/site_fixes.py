@@ -9,6 +9,17 @@ equal. sphinx-thebe registers such a script, which declares `const THEBE_JS_URL`
 raised "SyntaxError: Identifier 'THEBE_JS_URL' has already been declared". This keeps the first
 of every set of equal scripts on each page.
 
+Encrypted kernels. myst-nb executes each chapter through nbclient, which starts its kernel with
+jupyter_client's `KernelManager` and an empty traitlets config (myst-nb passes none, and no config
+file reaches it). Its default is TCP on 127.0.0.1 without encryption, and ipykernel >= 7 then logs
+"[IPKernelApp] WARNING | Kernel is running over TCP without encryption ..." for every chapter.
+This sets the default of `KernelManager.transport_encryption` (jupyter_client >= 8.9) to "auto":
+the manager provisions CurveZMQ keys for kernels whose kernelspec declares support (ipykernel's
+python3 does), the remedy the warning names. (The IPC transport, its other remedy, puts its socket
+files in the kernel's working directory, the chapter's folder, relative to the manager's: the kernel
+never answers.) It applies to `make book` and to a plain `jupyter-book build` alike, and only in
+the build process; JupyterLab and Binder keep their own settings.
+
 Accessibility (WCAG 2.1 A/AA, checked by axe-core in `make test-site`), and the favicon:
 - templates/ overrides two of the theme's components (see each file): the search field and the
   light/dark switch, whose accessible names left out their visible text.
@@ -71,8 +82,18 @@ def bibliography_as_list(app, pagename, templatename, context, doctree) -> None:
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def encrypt_kernels(app, config) -> None:
+    import zmq
+    from jupyter_client.manager import KernelManager
+
+    trait = KernelManager.class_traits().get("transport_encryption")
+    if trait is not None and zmq.has("curve"):
+        trait.default_value = "auto"
+
+
 def setup(app):
     app.connect("config-inited", add_paths)
+    app.connect("config-inited", encrypt_kernels)
     app.connect("html-page-context", bibliography_as_list)
     app.connect("html-page-context", interactive_figures, priority=400)
     app.add_css_file("rnnbook.css")
