@@ -20,6 +20,7 @@ from sitetools import SCREENSHOTS, SITE, is_local, new_page, require_site, url_t
 FIGURES = {
     "book/vanishing_gradients.html": "slider",
     "book/gated_cells.html": "hover",
+    "book/sequence_tasks.html": "zoom",
 }
 SHOTS = SCREENSHOTS / "interactive"
 MAX_FIGURE_BYTES = 1_000_000
