@@ -21,7 +21,8 @@ export TQDM_DISABLE ?= 1
 help:
 	@echo "make book       build the site (cold: every chapter executes) into _build/html"
 	@echo "make test       run the tests"
-	@echo "make test-site  check the built site in Chromium, and open and run every chapter in"
+	@echo "make test-site  check the built site in Chromium (axe-core's accessibility checks included),"
+	@echo "                and open and run every chapter in"
 	@echo "                JupyterLab as Binder does (run after make book)"
 	@echo "make serve      preview on http://127.0.0.1:$(SITE_PORT)/ (re-executes changed chapters only)"
 	@echo "make lint       ruff check and format check"
@@ -37,9 +38,15 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # Always cold: every chapter executes (execute_notebooks: force), whatever is in any cache.
+# The log is kept in _build/book.log; a line with WARNING in it (Sphinx's, or one that a kernel
+# prints) fails the build, as a Sphinx warning does (-W).
 book: venv
 	rm -rf _build/html _build/jupyter_execute _build/.doctrees
-	$(BIN)/jupyter-book build . --all -n -W --keep-going
+	mkdir -p _build
+	{ $(BIN)/jupyter-book build . --all -n -W --keep-going 2>&1; echo $$? > _build/book.rc; } \
+	  | tee _build/book.log; exit "$$(cat _build/book.rc)"
+	@if grep -n "WARNING" _build/book.log; then \
+	  echo "The build log has warnings (above; all of it in _build/book.log)." >&2; exit 1; fi
 	@echo "The site is in _build/html (open _build/html/index.html)."
 
 # tests/site is not collected by `make test` (norecursedirs in pyproject.toml): it needs the built
@@ -64,6 +71,7 @@ serve: venv
 	c["execute"]["execute_notebooks"] = "cache"; \
 	ext = c["sphinx"].get("local_extensions") or {}; \
 	c["sphinx"]["local_extensions"] = {k: str(pathlib.Path(v).resolve()) for k, v in ext.items()}; \
+	c["html"]["favicon"] = str(pathlib.Path(c["html"]["favicon"]).resolve()); \
 	yaml.safe_dump(c, open("$(SERVE_CONFIG)", "w"))'
 	$(BIN)/jupyter-book build . --config $(SERVE_CONFIG) -n --keep-going
 	@echo "Serving _build/html on http://127.0.0.1:$(SITE_PORT)/ (Ctrl-C stops)"

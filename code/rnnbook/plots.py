@@ -4,10 +4,17 @@ so a chapter can display it, glue it into a numbered figure, or save it.
 In a Jupyter kernel, importing this module makes IPython draw every Figure as a PNG whatever
 matplotlib's backend is: with `MPLBACKEND=Agg` in the environment (common on servers and CI), the
 inline backend is not active and a displayed or glued Figure would otherwise show only as text.
+
+Importing it also sets matplotlib's colour cycle ("C0", "C1", ...) to the Okabe-Ito palette, whose
+colours stay distinct with the common colour-vision deficiencies. Its order keeps the hues of
+matplotlib's default cycle where the chapters name them: C0 blue, C1 orange, C2 green, C3
+vermillion (red), C4 reddish purple. Figures keep a white background, so they stay legible in the
+site's dark scheme.
 """
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -27,6 +34,9 @@ def _draw_figures_as_png() -> None:
 
 
 _draw_figures_as_png()
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=OKABE_ITO)
 
 
 def plot_class_segments(table: pd.DataFrame, chunk: int = 12, number: int = 1) -> plt.Figure:
