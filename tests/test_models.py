@@ -17,6 +17,10 @@ GOLDEN = {
     "rnn": [0.025433, -0.026326, 0.027907],
     "lstm": [0.107993, 0.011332, 0.110668],
     "gru": [0.198533, 0.124041, -0.145744],
+    "gru-scratch": [0.198533, 0.124041, -0.145744],  # the same weights and numbers as "gru"
+    "mingru": [0.159679, 0.081215, -0.883214],
+    "mingru-seq": [0.159679, 0.081218, -0.883207],  # the same model as "mingru", run by a loop
+    "minlstm": [-1.371197, 1.494901, -1.399248],
     "course-gru": [0.00678, -0.168429, -0.197391],
     "conv-gru": [0.005097, -0.028435, -0.041687],
     "conv-gru-binary": [0.005097, -0.028435, -0.041687],
@@ -50,8 +54,8 @@ def test_golden_outputs(name):
 
 def test_registry_descriptions_and_recommended():
     assert list(MODELS) == [
-        "mlp", "mlp-features", "cnn", "rnn", "lstm", "gru", "course-gru", "conv-gru",
-        "conv-gru-binary",
+        "mlp", "mlp-features", "cnn", "rnn", "lstm", "gru", "gru-scratch", "mingru",
+        "mingru-seq", "minlstm", "course-gru", "conv-gru", "conv-gru-binary",
     ]  # fmt: skip
     assert models.RECOMMENDED == {"five-class": "conv-gru", "binary": "conv-gru-binary"}
     assert MODELS["conv-gru"].recipe.epochs == 40 and MODELS["conv-gru-binary"].recipe.epochs == 20

@@ -31,9 +31,22 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .scan import log_scan, sequential_scan
 from .utils import max_abs_diff
 
-__all__ = ["RNN", "LSTM", "GRU", "set_memory_bias", "compare_layers"]
+__all__ = [
+    "RNN",
+    "LSTM",
+    "GRU",
+    "LayerNormRNN",
+    "MinGRU",
+    "MinLSTM",
+    "set_memory_bias",
+    "identity_recurrent",
+    "orthogonal_recurrent",
+    "chrono_bias",
+    "compare_layers",
+]
 
 
 def _linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -404,6 +417,202 @@ class GRU(_RecurrentLayer):
         return steps, h
 
 
+class LayerNormRNN(RNN):
+    r"""Elman RNN with layer normalisation inside the recurrence (Ba, Kiros & Hinton 2016):
+
+    .. math::
+        a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}, \qquad
+        h_t = \tanh\big(\gamma \odot (a_t - \mu_t) / \sigma_t + \beta\big)
+
+    where mu_t and sigma_t are the mean and standard deviation of a_t over the hidden units of
+    each sequence. Normalising the summed input at every step keeps it at the same scale
+    whatever the size of W_hh, so tanh neither saturates nor shrinks the state step after step.
+    ``ln_weight_l{k}`` (gamma) starts at 1 and ``ln_bias_l{k}`` (beta) at 0.
+    """
+
+    _torch_class = type(None)  # no torch.nn twin
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, **kwargs):
+        super().__init__(input_size, hidden_size, num_layers, **kwargs)
+        factory = {"device": self.weight_hh_l0.device, "dtype": self.weight_hh_l0.dtype}
+        for layer in range(num_layers):
+            self.register_parameter(
+                f"ln_weight_l{layer}", nn.Parameter(torch.ones(hidden_size, **factory))
+            )
+            self.register_parameter(
+                f"ln_bias_l{layer}", nn.Parameter(torch.zeros(hidden_size, **factory))
+            )
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()  # the weights as PyTorch's RNN
+        for layer in range(self.num_layers):
+            if hasattr(self, f"ln_weight_l{layer}"):  # absent while __init__ runs
+                nn.init.ones_(getattr(self, f"ln_weight_l{layer}"))
+                nn.init.zeros_(getattr(self, f"ln_bias_l{layer}"))
+
+    def _run_layer(self, layer, x, h):
+        w_ih, w_hh, b_ih, b_hh = self.layer_parameters(layer)
+        gamma, beta = getattr(self, f"ln_weight_l{layer}"), getattr(self, f"ln_bias_l{layer}")
+        act = torch.tanh if self.nonlinearity == "tanh" else torch.relu
+        x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, hidden)
+        hs = []
+        for x_t in x_proj.unbind(1):
+            a = x_t + _linear(h, w_hh, b_hh)  # (batch, hidden): the summed input
+            h = act(F.layer_norm(a, (self.hidden_size,), gamma, beta))
+            hs.append(h)
+        return {"h": hs}, h
+
+
+# --- minGRU and minLSTM: gates that read only the input ------------------------------------------
+
+
+def g(x: Tensor) -> Tensor:
+    """Feng et al.'s positive activation for the candidate state: x + 1/2 for x >= 0, else
+    sigmoid(x). It is continuous, increasing and always > 0, so the state has a logarithm."""
+    return torch.where(x >= 0, x + 0.5, torch.sigmoid(x))
+
+
+def log_g(x: Tensor) -> Tensor:
+    """``log(g(x))`` computed without forming g(x): ``-softplus(-x)`` is log(sigmoid(x))."""
+    return torch.where(x >= 0, torch.log(F.relu(x) + 0.5), -F.softplus(-x))
+
+
+class _MinRNN(nn.Module):
+    """What minGRU and minLSTM share: one ``Linear`` per layer computes every gate of every step
+    at once from the input alone, then a linear recurrence (``rnnbook.scan``) runs over time.
+
+    ``mode="parallel"`` runs the recurrence in log space with ``scan.log_scan``;
+    ``mode="sequential"`` runs the same equations step by step, like any RNN. Both give the same
+    numbers (the tests check 1e-10 in float64). Called like ``torch.nn.GRU`` with
+    ``batch_first=True``: ``output, h_n = layer(x)``.
+    """
+
+    num_gates = 2
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        mode: str = "parallel",
+        batch_first: bool = True,
+    ):
+        super().__init__()
+        if not batch_first:
+            raise ValueError(f"{type(self).__name__} only supports batch_first=True")
+        if input_size < 1 or hidden_size < 1 or num_layers < 1:
+            raise ValueError("input_size, hidden_size and num_layers must all be >= 1")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.mode = mode
+        self.gates = nn.ModuleList(
+            nn.Linear(input_size if k == 0 else hidden_size, self.num_gates * hidden_size)
+            for k in range(num_layers)
+        )
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        if value not in ("parallel", "sequential"):
+            raise ValueError(f"mode must be 'parallel' or 'sequential', got {value!r}")
+        self._mode = value
+
+    def coefficients(self, k: Tensor) -> tuple[Tensor, Tensor]:
+        """Gate pre-activations ``k`` -> ``(a, b)`` of h_t = a_t h_{t-1} + b_t, as the
+        equations write them (the sequential mode)."""
+        raise NotImplementedError
+
+    def log_coefficients(self, k: Tensor) -> tuple[Tensor, Tensor]:
+        """The same ``(log a, log b)``, computed in log space without forming a or b (the
+        parallel mode): a gate of 1e-30 keeps its logarithm, where sigmoid would round to 0."""
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``x`` (batch, seq_len, input_size) -> ``(output, h_n)``: output (batch, seq_len,
+        hidden_size), the last layer's states; h_n (num_layers, batch, hidden_size). ``h0``
+        (num_layers, batch, hidden_size), zeros when None, must be > 0 otherwise (the parallel
+        mode takes its logarithm)."""
+        if x.dim() != 3 or x.shape[-1] != self.input_size or x.shape[1] == 0:
+            raise ValueError(
+                f"expected input of shape (batch, seq_len>0, input_size={self.input_size}), "
+                f"got {tuple(x.shape)}"
+            )
+        if h0 is not None and (h0 <= 0).any():
+            raise ValueError("h0 must be > 0 everywhere (the states of a min-RNN are positive)")
+        h_n = []
+        for k, gates in enumerate(self.gates):
+            pre = gates(x)  # (batch, seq_len, num_gates * hidden): every step at once
+            start = None if h0 is None else h0[k]
+            if self.mode == "parallel":
+                log_a, log_b = self.log_coefficients(pre)  # each (batch, seq_len, hidden)
+                x = torch.exp(log_scan(log_a, log_b, None if start is None else start.log()))
+            else:
+                a, b = self.coefficients(pre)
+                x = sequential_scan(a, b, start)
+            h_n.append(x[:, -1])
+        return x, torch.stack(h_n)  # (batch, seq_len, hidden), (num_layers, batch, hidden)
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, mode={self.mode!r}"
+
+
+class MinGRU(_MinRNN):
+    r"""minGRU (Feng et al. 2024): the GRU with gates that read only the input.
+
+    .. math::
+        z_t &= \sigma(W_z x_t + b_z) \\
+        \tilde h_t &= g(W_h x_t + b_h) \\
+        h_t &= (1 - z_t) \odot h_{t-1} + z_t \odot \tilde h_t
+
+    No reset gate and no ``h_{t-1}`` inside the gates: given the inputs, every ``z_t`` and
+    ``\tilde h_t`` is known before the recurrence starts, and ``h_t = a_t h_{t-1} + b_t``
+    with ``a_t = 1 - z_t`` and ``b_t = z_t \tilde h_t`` is linear. Note the convention: here z
+    is the share of the *new* candidate (the paper's), while in PyTorch's GRU z keeps the old.
+    """
+
+    num_gates = 2  # z, candidate
+
+    def coefficients(self, k):
+        k_z, k_h = k.chunk(2, dim=-1)  # (batch, seq_len, hidden) each
+        z = torch.sigmoid(k_z)
+        return 1 - z, z * g(k_h)
+
+    def log_coefficients(self, k):
+        k_z, k_h = k.chunk(2, dim=-1)
+        log_a = -F.softplus(k_z)  # log(1 - z)
+        log_b = -F.softplus(-k_z) + log_g(k_h)  # log(z * g(k_h))
+        return log_a, log_b
+
+
+class MinLSTM(_MinRNN):
+    r"""minLSTM (Feng et al. 2024): forget and input gates that read only the input, normalised
+    so that they sum to one (the state stays a weighted average, whatever the length).
+
+    .. math::
+        f_t = \sigma(W_f x_t + b_f), \quad i_t = \sigma(W_i x_t + b_i), \quad
+        \tilde h_t = g(W_h x_t + b_h) \\
+        h_t = \frac{f_t}{f_t + i_t} \odot h_{t-1} + \frac{i_t}{f_t + i_t} \odot \tilde h_t
+    """
+
+    num_gates = 3  # f, i, candidate
+
+    def coefficients(self, k):
+        k_f, k_i, k_h = k.chunk(3, dim=-1)  # (batch, seq_len, hidden) each
+        f, i = torch.sigmoid(k_f), torch.sigmoid(k_i)
+        return f / (f + i), i / (f + i) * g(k_h)
+
+    def log_coefficients(self, k):
+        k_f, k_i, k_h = k.chunk(3, dim=-1)
+        # log f' = log f - log(f + i), in one stable expression (Feng et al., appendix)
+        diff = F.softplus(-k_f) - F.softplus(-k_i)
+        log_a = -F.softplus(diff)  # log(f / (f + i))
+        log_b = -F.softplus(-diff) + log_g(k_h)  # log(i / (f + i) * g(k_h))
+        return log_a, log_b
+
+
 # --- initialising and checking gated layers ------------------------------------------------------
 
 
@@ -425,6 +634,85 @@ def set_memory_bias(layer: nn.Module, value: float = 1.0) -> nn.Module:
         for k in range(layer.num_layers):
             getattr(layer, f"bias_ih_l{k}")[hidden : 2 * hidden] = value
             getattr(layer, f"bias_hh_l{k}")[hidden : 2 * hidden] = 0.0
+    return layer
+
+
+def identity_recurrent(layer: nn.Module, input_std: float = 1e-3) -> nn.Module:
+    """IRNN initialisation (Le, Jaitly & Hinton 2015), in place; return the layer.
+
+    For a ReLU RNN: ``W_hh = I`` and zero biases, so at initialisation the state is carried
+    forward unchanged (dh_t/dh_{t-1} = I where units are active: the gradient neither shrinks nor
+    grows), and ``W_ih ~ N(0, input_std^2)``.
+    """
+    with torch.no_grad():
+        for k in range(layer.num_layers):
+            nn.init.eye_(getattr(layer, f"weight_hh_l{k}"))
+            nn.init.normal_(getattr(layer, f"weight_ih_l{k}"), std=input_std)
+            for name in (f"bias_ih_l{k}", f"bias_hh_l{k}"):
+                if getattr(layer, name, None) is not None:
+                    nn.init.zeros_(getattr(layer, name))
+    return layer
+
+
+def orthogonal_recurrent(layer: nn.Module, gain: float = 1.0) -> nn.Module:
+    """A random orthogonal ``W_hh`` (Saxe, McClelland & Ganguli 2014) per layer (and per gate
+    block of a gated layer), in place; return the layer. Every singular value of an orthogonal
+    matrix is 1, so multiplying by it preserves the norm of a gradient: only the nonlinearity's
+    derivative can shrink it. Draws from torch's global generator (seed first)."""
+    hidden = layer.hidden_size
+    with torch.no_grad():
+        for k in range(layer.num_layers):
+            w_hh = getattr(layer, f"weight_hh_l{k}")
+            for block in w_hh.split(hidden):  # (hidden, hidden) per gate
+                nn.init.orthogonal_(block, gain=gain)
+    return layer
+
+
+def chrono_bias(layer: nn.Module, t_max: float) -> nn.Module:
+    """Chrono initialisation (Tallec & Ollivier 2018) of the gate biases, in place; return it.
+
+    A memory gate that stays near m keeps information for about 1 / (1 - m) steps. Chrono draws
+    each unit's timescale from [2, t_max]: u ~ U(1, t_max - 1), and the bias makes the gate
+    start at m = u / (1 + u), so that 1 / (1 - m) = 1 + u. Which bias that is:
+
+    * LSTM: the forget gate's bias is ``log(u)`` and the input gate's ``-log(u)``;
+    * GRU (PyTorch's, where z keeps the old state): the update gate's bias is ``log(u)``;
+    * minGRU (where z takes the new candidate, so 1 - z keeps): z's bias is ``-log(u)``;
+    * minLSTM: as the LSTM, forget ``log(u)``, input ``-log(u)``.
+
+    For LSTM and GRU layers ``bias_hh`` of those blocks is set to 0, so the drawn value is the
+    gate's whole bias. ``t_max``: the longest dependency expected, in steps. Draws from torch's
+    global generator (seed first).
+    """
+    if t_max <= 2:
+        raise ValueError(f"t_max must be > 2 steps, got {t_max}")
+    hidden = layer.hidden_size
+    first, second = slice(0, hidden), slice(hidden, 2 * hidden)
+
+    def draw(like: Tensor) -> Tensor:
+        u = torch.empty(hidden, dtype=like.dtype).uniform_(1.0, t_max - 1.0)
+        return u.log().to(like.device)
+
+    with torch.no_grad():
+        if isinstance(layer, _MinRNN):
+            for gates in layer.gates:
+                log_u = draw(gates.bias)
+                if isinstance(layer, MinGRU):
+                    gates.bias[first] = -log_u  # z (order z, candidate)
+                else:  # MinLSTM, order f, i, candidate
+                    gates.bias[first], gates.bias[second] = log_u, -log_u
+            return layer
+        num_gates = layer.weight_hh_l0.shape[0] // hidden
+        if num_gates not in (3, 4):
+            raise ValueError("chrono_bias needs an LSTM, GRU, minGRU or minLSTM layer")
+        for k in range(layer.num_layers):
+            b_ih, b_hh = getattr(layer, f"bias_ih_l{k}"), getattr(layer, f"bias_hh_l{k}")
+            log_u = draw(b_ih)
+            b_ih[second] = log_u  # LSTM f (order i, f, g, o); GRU z (order r, z, n)
+            b_hh[second] = 0.0
+            if num_gates == 4:  # the LSTM's input gate opens as the forget gate closes
+                b_ih[first] = -log_u
+                b_hh[first] = 0.0
     return layer
 
 

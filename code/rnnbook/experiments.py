@@ -12,6 +12,9 @@ run goes through `rnnbook.train.train`.
 * vanishing gradients -- `long_gap_classifier`, `LONG_GAP_RECIPE`, `LONG_GAP_CONFIGS` and
   `run_long_gap`: every cell trained at every gap of the long-gap task; `run_long_gap_seeds`
   repeats it over seeds and `long_gap_spread` summarises the spread;
+* beyond gates -- `REMEDY_CONFIGS` and `remedy_classifier`: the long-gap task again, for the
+  remedies that came after gates (orthogonal and identity initialisation, layer normalisation,
+  chrono initialisation) and for minGRU, run by `run_long_gap_seeds`;
 * visit sequences -- `visit_risk` (death within two years at every visit: Mayo score, logistic
   regression, recurrent models over the visit history, AUROCs with patient-bootstrap CIs),
   `visit_input_ablation` (the same GRU without the time gap or the missingness flags) and
@@ -29,9 +32,18 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import data, evaluate, tasks, visits
+from . import cells, data, evaluate, tasks, visits
 from .gradients import first_step_ratio
-from .models import MLP, MODELS, ConvGRU, SeqClassifier, SeqLabeller, VisitForecaster, VisitGRU
+from .models import (
+    MLP,
+    MODELS,
+    ConvGRU,
+    MinRNNClassifier,
+    SeqClassifier,
+    SeqLabeller,
+    VisitForecaster,
+    VisitGRU,
+)
 from .recipe import Recipe
 from .train import History, Run, train
 
@@ -51,6 +63,9 @@ __all__ = [
     "LongGapSeeds",
     "run_long_gap_seeds",
     "long_gap_spread",
+    "REMEDIES",
+    "REMEDY_CONFIGS",
+    "remedy_classifier",
     "visit_risk",
     "VisitRiskResult",
     "visit_input_ablation",
@@ -237,13 +252,16 @@ class LongGapResults:
 
 def run_long_gap(
     recordings: list[data.Recording],
-    configs: dict[str, tuple[str, float | None]] = LONG_GAP_CONFIGS,
+    configs: dict[str, tuple[str, float | None] | str] = LONG_GAP_CONFIGS,
     gaps_seconds: tuple[float, ...] = tasks.GAPS_SECONDS,
     sizes: tuple[int, int, int] = tasks.SIZES,
     recipe: Recipe = LONG_GAP_RECIPE,
     seed: int = 0,
 ) -> LongGapResults:
     """Train every model of ``configs`` once at every gap; measure it.
+
+    ``configs`` maps a name to ``(cell, memory_bias)`` (``long_gap_classifier``) or to the name
+    of a remedy (``REMEDIES``, built by ``remedy_classifier``).
 
     For each (name, gap): the test accuracy, the epoch at which the validation accuracy first
     reached 0.8 (the end of the plateau; NaN if never), and ``first_step_ratio`` on the test
@@ -252,8 +270,13 @@ def run_long_gap(
     runs, datasets, rows = {}, {}, []
     for gap in gaps_seconds:
         d = datasets[gap] = tasks.make_long_gap_data(recordings, gap, sizes, seed=seed)
-        for name, (cell, bias) in configs.items():
-            build = long_gap_classifier(cell, bias, input_size=d.X_train.shape[2])
+        for name, spec in configs.items():
+            if isinstance(spec, str):  # a remedy (REMEDIES)
+                cell, bias = spec, None
+                build = remedy_classifier(spec, d.X_train.shape[2], t_max=d.X_train.shape[1])
+            else:
+                cell, bias = spec
+                build = long_gap_classifier(cell, bias, input_size=d.X_train.shape[2])
             trained = train(build, d, recipe, seed=seed)
             run = LongGapRun(
                 name,
@@ -311,6 +334,80 @@ def long_gap_spread(table: pd.DataFrame, value: str = "test_accuracy") -> pd.Dat
     gap_seconds) in the table's order; ``n`` counts the seeds."""
     grouped = table.groupby(["model", "gap_seconds"], sort=False)[value]
     return grouped.agg(mean="mean", sd="std", min="min", max="max", n="count")
+
+
+# --- beyond gates: remedies on the long-gap task ----------------------------------------------------
+
+# What each remedy changes in the long-gap experiment's plain RNN, LSTM or GRU classifier.
+REMEDIES = {
+    "orthogonal": "tanh RNN, random orthogonal W_hh (Saxe et al. 2014)",
+    "irnn": "ReLU RNN, W_hh = identity, zero biases (Le, Jaitly & Hinton 2015)",
+    "layernorm": "tanh RNN, layer normalisation of the summed input at every step (Ba et al. 2016)",
+    "chrono-lstm": "LSTM, forget-gate biases log U(1, T - 1), input gate the opposite "
+    "(Tallec & Ollivier 2018)",
+    "chrono-gru": "GRU, update-gate biases log U(1, T - 1) (Tallec & Ollivier 2018)",
+    "mingru": "minGRU (Feng et al. 2024), 1 block: gates that read only the input",
+    "chrono-mingru": "minGRU, update-gate biases as chrono (its 1 - z keeps the state)",
+}
+
+# The experiment of the beyond-gates chapter: each remedy beside the model it changes.
+REMEDY_CONFIGS = {
+    "RNN": ("rnn", None),
+    "RNN, orthogonal": "orthogonal",
+    "IRNN": "irnn",
+    "RNN, layer norm": "layernorm",
+    "LSTM, forget bias 1": ("lstm", 1.0),
+    "LSTM, chrono": "chrono-lstm",
+    "GRU, update bias 1": ("gru", 1.0),
+    "GRU, chrono": "chrono-gru",
+    "minGRU": "mingru",
+    "minGRU, chrono": "chrono-mingru",
+}
+
+
+def remedy_classifier(
+    remedy: str,
+    input_size: int = tasks.SAMPLES_PER_STEP,
+    t_max: int | None = None,
+    num_hiddens: int = LONG_GAP_HIDDENS,
+):
+    """The builder (``num_classes -> model``) of a long-gap classifier with one remedy applied.
+
+    ``remedy`` is a key of ``REMEDIES``; ``t_max`` (the sequence length, in steps) is the
+    longest timescale of the chrono initialisation. Everything else is as in
+    ``long_gap_classifier``: 32 hidden units, the last state read by a linear layer.
+    """
+    if remedy not in REMEDIES:
+        raise ValueError(f"unknown remedy {remedy!r}; choose one of {sorted(REMEDIES)}")
+    if "chrono" in remedy and (t_max is None or t_max <= 2):
+        raise ValueError("chrono initialisation needs t_max, the sequence length in steps (> 2)")
+
+    def build(num_classes: int = 2) -> nn.Module:
+        if remedy.endswith("mingru"):
+            # One block; the loop over time: the same numbers as the scan, faster on a CPU
+            # at this length (the chapter measures both).
+            model = MinRNNClassifier(
+                "mingru", num_classes, input_size, num_hiddens, 1, "sequential"
+            )
+            if remedy == "chrono-mingru":
+                cells.chrono_bias(model.rnns[0], t_max)
+            return model
+        cell = {"chrono-lstm": "lstm", "chrono-gru": "gru"}.get(remedy, "rnn")
+        model = SeqClassifier(cell, num_classes, input_size=input_size, num_hiddens=num_hiddens)
+        if remedy == "orthogonal":
+            cells.orthogonal_recurrent(model.rnn)
+        elif remedy == "irnn":
+            model.rnn = cells.identity_recurrent(
+                nn.RNN(input_size, num_hiddens, nonlinearity="relu", batch_first=True)
+            )
+        elif remedy == "layernorm":
+            model.rnn = cells.LayerNormRNN(input_size, num_hiddens)
+        else:
+            cells.chrono_bias(model.rnn, t_max)
+        return model
+
+    build.__name__ = remedy
+    return build
 
 
 # --- patient visit sequences -------------------------------------------------------------------

@@ -20,13 +20,16 @@ from .recipe import Recipe
 
 RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 SCRATCH = {"rnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU}
+MIN_RNN = {"mingru": cells.MinGRU, "minlstm": cells.MinLSTM}  # linear recurrences (rnnbook.scan)
 
 
 class SeqClassifier(nn.Module):
     """Many-to-one: a recurrent layer reads the whole sequence; a linear layer reads its last state.
 
     `cell` is "rnn" (tanh), "lstm" or "gru"; `scratch=True` uses the package's own cells
-    (`rnnbook.cells`) instead of PyTorch's, with the same parameters and results.
+    (`rnnbook.cells`) instead of PyTorch's, with the same parameters and results. `cell`
+    "mingru" or "minlstm" uses `cells.MinGRU` / `cells.MinLSTM`, run in `mode` "parallel" (a
+    scan over time) or "sequential" (a loop): the same model and numbers, at different speeds.
     `memory_bias` sets the initial bias of the LSTM's forget gate or the GRU's update gate
     (`cells.set_memory_bias`); None keeps PyTorch's initialisation.
     """
@@ -42,18 +45,25 @@ class SeqClassifier(nn.Module):
         bidirectional: bool = False,
         scratch: bool = False,
         memory_bias: float | None = None,
+        mode: str = "parallel",
     ):
         super().__init__()
-        if cell not in RECURRENT:
-            raise ValueError(f"unknown cell {cell!r}; choose one of {sorted(RECURRENT)}")
-        if scratch and bidirectional:
+        if cell not in RECURRENT and cell not in MIN_RNN:
+            choices = sorted([*RECURRENT, *MIN_RNN])
+            raise ValueError(f"unknown cell {cell!r}; choose one of {choices}")
+        if (scratch or cell in MIN_RNN) and bidirectional:
             raise ValueError("the from-scratch cells are unidirectional")
-        kind = SCRATCH[cell] if scratch else RECURRENT[cell]
-        kwargs = {"bidirectional": bidirectional} if not scratch else {}
-        self.rnn = kind(
-            input_size, num_hiddens, num_layers=num_layers, batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0, **kwargs,
-        )  # fmt: skip
+        if cell in MIN_RNN:
+            if dropout:
+                raise ValueError("the min-RNN layers take no dropout")
+            self.rnn = MIN_RNN[cell](input_size, num_hiddens, num_layers=num_layers, mode=mode)
+        else:
+            kind = SCRATCH[cell] if scratch else RECURRENT[cell]
+            kwargs = {"bidirectional": bidirectional} if not scratch else {}
+            self.rnn = kind(
+                input_size, num_hiddens, num_layers=num_layers, batch_first=True,
+                dropout=dropout if num_layers > 1 else 0.0, **kwargs,
+            )  # fmt: skip
         if memory_bias is not None:
             cells.set_memory_bias(self.rnn, memory_bias)
         self.cell, self.bidirectional = cell, bidirectional
@@ -68,6 +78,64 @@ class SeqClassifier(nn.Module):
         else:
             last = out[:, -1, :]  # (batch, num_hiddens), as in the course lab
         return self.head(last)  # (batch, num_classes)
+
+
+class MinRNNClassifier(nn.Module):
+    """Stacked minGRU or minLSTM blocks (Feng et al. 2024), last state -> linear.
+
+    One min-RNN layer is a bank of input-gated running averages: no nonlinearity acts between
+    one step and the next. Depth gives it back: each block normalises its input, runs the
+    recurrence and adds the result to its input (a residual connection), then a small MLP acts
+    on every step. The next block's gates read those nonlinear features, so they depend on the
+    past after all. The input sample is first embedded in `num_hiddens` dimensions.
+    `mode` is "parallel" or "sequential" (`cells.MinGRU`): the same numbers either way.
+    """
+
+    def __init__(
+        self,
+        cell: str = "mingru",
+        num_classes: int = 5,
+        input_size: int = 1,
+        num_hiddens: int = 32,
+        num_layers: int = 2,
+        mode: str = "parallel",
+    ):
+        super().__init__()
+        if cell not in MIN_RNN:
+            raise ValueError(f"unknown cell {cell!r}; choose one of {sorted(MIN_RNN)}")
+        self.cell = cell
+        self.embed = nn.Linear(input_size, num_hiddens)
+        self.norms = nn.ModuleList(nn.LayerNorm(num_hiddens) for _ in range(num_layers))
+        self.rnns = nn.ModuleList(
+            MIN_RNN[cell](num_hiddens, num_hiddens, mode=mode) for _ in range(num_layers)
+        )
+        self.mlps = nn.ModuleList(
+            nn.Sequential(
+                nn.LayerNorm(num_hiddens),
+                nn.Linear(num_hiddens, 2 * num_hiddens),
+                nn.GELU(),
+                nn.Linear(2 * num_hiddens, num_hiddens),
+            )
+            for _ in range(num_layers)
+        )
+        self.head = nn.Linear(num_hiddens, num_classes)
+
+    @property
+    def mode(self) -> str:
+        return self.rnns[0].mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        for rnn in self.rnns:
+            rnn.mode = value
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        h = self.embed(X)  # (batch, seq_len, num_hiddens)
+        for norm, rnn, mlp in zip(self.norms, self.rnns, self.mlps, strict=True):
+            out, _ = rnn(norm(h))  # (batch, seq_len, num_hiddens)
+            h = h + out
+            h = h + mlp(h)  # the nonlinearity between blocks, step by step
+        return self.head(h[:, -1])  # (batch, num_classes)
 
 
 class MLP(nn.Module):
@@ -320,6 +388,26 @@ MODELS: dict[str, ModelSpec] = {
                 Recipe(epochs=15, batch_size=64, lr=3e-3),
             )
             for cell, label in (("rnn", "vanilla tanh RNN"), ("lstm", "LSTM"), ("gru", "GRU"))
+        ),
+        ModelSpec(
+            "gru-scratch",
+            "the GRU of the 'gru' model written from its equations (rnnbook.cells.GRU): "
+            "same weights and numbers, a Python loop over time",
+            lambda k: SeqClassifier("gru", k, num_hiddens=32, scratch=True),
+            Recipe(epochs=15, batch_size=64, lr=3e-3),
+        ),
+        *(
+            ModelSpec(
+                name,
+                f"{label}: 2 blocks, 32 hidden, {how}, last step -> linear",
+                lambda k, cell=cell, mode=mode: MinRNNClassifier(cell, k, mode=mode),
+                Recipe(epochs=15, batch_size=64, lr=3e-3),
+            )
+            for name, cell, mode, label, how in (
+                ("mingru", "mingru", "parallel", "minGRU", "parallel scan"),
+                ("mingru-seq", "mingru", "sequential", "minGRU", "loop over time"),
+                ("minlstm", "minlstm", "parallel", "minLSTM", "parallel scan"),
+            )
         ),
         ModelSpec(
             "course-gru",

@@ -1,0 +1,110 @@
+"""What training costs in wall-clock time: seconds per training step, per epoch, per length.
+
+The chapters and the benchmark (``bench/run_bench.py``) time models the same way: a training
+step is forward, loss, backward and an AdamW update on one batch, on one fixed input, after
+``warmup`` untimed steps; the time reported is the median over ``repeats`` steps (the median,
+because a busy machine adds delays to some steps, never removes any). Timings depend on the
+machine and its load: compare models measured in the same call, never across machines.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .utils import choose_device, set_seed
+
+__all__ = ["step_seconds", "epoch_seconds", "cost_vs_length"]
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":  # GPU work is asynchronous: wait for it before reading the clock
+        torch.cuda.synchronize(device)
+
+
+def step_seconds(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    repeats: int = 3,
+    warmup: int = 1,
+    device: str | torch.device | None = None,
+) -> float:
+    """Median seconds of one training step of ``model`` on the batch ``(X, y)``.
+
+    ``X`` (batch, seq_len, input_size), ``y`` (batch,) class labels. The model is trained
+    in place (its weights change; use a copy if that matters).
+    """
+    if repeats < 1 or warmup < 0:
+        raise ValueError(f"repeats must be >= 1 and warmup >= 0, got {repeats} and {warmup}")
+    device = choose_device(device)
+    model = model.to(device).train()
+    X, y = X.to(device), y.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    times = []
+    for i in range(warmup + repeats):
+        _sync(device)
+        start = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        F.cross_entropy(model(X), y).backward()
+        optimizer.step()
+        _sync(device)
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def epoch_seconds(
+    model: nn.Module,
+    X_train: torch.Tensor,
+    y_train: torch.Tensor,
+    batch_size: int = 64,
+    repeats: int = 5,
+    device: str | torch.device | None = None,
+) -> float:
+    """Seconds of one training epoch over ``(X_train, y_train)``, estimated from ``repeats``
+    timed steps on its first batch: the median step time times the number of batches (the last
+    batch counted whole). ``rnnbook.train`` records whole epochs (``History.seconds``); this
+    estimate costs a few steps instead of an epoch."""
+    n_batches = -(-len(X_train) // batch_size)
+    X, y = X_train[:batch_size], y_train[:batch_size]
+    return n_batches * step_seconds(model, X, y, repeats=repeats, device=device)
+
+
+def cost_vs_length(
+    builders: dict[str, Callable[[], nn.Module]],
+    X: torch.Tensor,
+    y: torch.Tensor,
+    lengths: tuple[int, ...],
+    repeats: int = 3,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    skip: Callable[[str, int], bool] | None = None,
+) -> pd.DataFrame:
+    """Seconds per training step of each model on the first ``L`` samples of ``X``, per L.
+
+    ``builders``: name -> a function making a fresh model (seeded with ``seed`` before each
+    build). ``X`` (batch, max_len, input_size), e.g. whole recordings
+    (``data.recording_windows``); ``y`` (batch,). ``skip(name, L)`` True leaves a cell out (NaN),
+    e.g. a model too slow to time at some length. Returns one row per (model, seq_len) with
+    ``seconds`` and ``ms_per_step`` (milliseconds per time step of the sequence).
+    """
+    rows = []
+    for L in lengths:
+        if L > X.shape[1]:
+            raise ValueError(f"length {L} is longer than X ({X.shape[1]} steps)")
+        for name, build in builders.items():
+            seconds = float("nan")
+            if skip is None or not skip(name, L):
+                set_seed(seed)
+                seconds = step_seconds(build(), X[:, :L], y, repeats=repeats, device=device)
+            rows.append(
+                {"model": name, "seq_len": L, "seconds": seconds, "ms_per_step": 1e3 * seconds / L}
+            )
+    return pd.DataFrame(rows)
