@@ -235,3 +235,21 @@ def test_seed_spread_with_one_seed_has_no_interval():
     b = spread.loc["b"]
     assert b["mean"] == pytest.approx(0.7) and b["sd"] == pytest.approx(0.1)
     assert b["high"] == pytest.approx(0.7 + 4.3027 * 0.1 / math.sqrt(3), rel=1e-4)
+
+
+@pytest.mark.parametrize("name", ["gru-attention", "transformer"])
+def test_checkpoint_round_trip(tmp_path, name):
+    """The weights alone rebuild the model (the positions are rebuilt, the weights of the last
+    call are not saved), with the same outputs."""
+    from rnnbook.checkpoints import load_checkpoint, save_checkpoint
+
+    torch.manual_seed(0)
+    model = build_model(name, 5).eval()
+    X = fixed_input()
+    with torch.no_grad():
+        before = model(X)
+    assert not {"last_weights", "position.P"} & set(model.state_dict())
+    save_checkpoint(tmp_path / "model.pt", model, {"model": name, "num_classes": 5})
+    loaded, _ = load_checkpoint(tmp_path / "model.pt")
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(X), before)
