@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: running the command line, and a hostile pickle."""
+"""Helpers shared by the tests: running the command line, a hostile pickle, fixed inputs."""
 
 from __future__ import annotations
 
@@ -85,3 +85,12 @@ def long_gap_model(cell: str, memory_bias=None, input_size: int = 32, seed: int 
 
     set_seed(seed)
     return long_gap_classifier(cell, memory_bias, input_size)(2)
+
+
+def fixed_input(batch: int = 4, seq_len: int = 178):
+    """Sines of 3 + i cycles over the sequence, row i scaled by 1 + i / 2: `(batch, seq_len, 1)`."""
+    import torch
+
+    t = torch.linspace(0, 1, seq_len)
+    rows = [torch.sin(2 * torch.pi * (3 + i) * t) * (1 + 0.5 * i) for i in range(batch)]
+    return torch.stack(rows).unsqueeze(2)  # (batch, seq_len, 1)

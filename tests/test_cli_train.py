@@ -101,7 +101,7 @@ def test_train_on_a_users_csv(tmp_path):
         (["--lr", "nan"], "--lr: must be a finite number above 0"),
         (["--lr", "inf"], "--lr: must be a finite number above 0"),
         (["--lr", "-1"], "--lr: must be a finite number above 0"),
-        (["--model", "transformer"], "--model: invalid choice"),
+        (["--model", "mamba"], "--model: invalid choice"),
         (["--task", "three-class"], "--task: invalid choice"),
         ([], "the following arguments are required: --out"),
         (["--device", "tpu"], "--device: invalid choice"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import fixed_input
 
 from rnnbook import models
 from rnnbook.models import MODELS, build_model, count_parameters
@@ -24,13 +25,12 @@ GOLDEN = {
     "course-gru": [0.00678, -0.168429, -0.197391],
     "conv-gru": [0.005097, -0.028435, -0.041687],
     "conv-gru-binary": [0.005097, -0.028435, -0.041687],
+    "gru-last": [-0.155875, 0.051136, -0.085078],
+    "gru-mean": [-0.054036, 0.133041, -0.152625],
+    "gru-max": [-0.142399, 0.136167, -0.137269],
+    "gru-attention": [-0.060979, 0.21064, -0.008428],
+    "transformer": [-0.137764, -0.511499, -0.026089],
 }
-
-
-def fixed_input(batch: int = 4, seq_len: int = 178) -> torch.Tensor:
-    t = torch.linspace(0, 1, seq_len)
-    rows = [torch.sin(2 * torch.pi * (3 + i) * t) * (1 + 0.5 * i) for i in range(batch)]
-    return torch.stack(rows).unsqueeze(2)  # (batch, seq_len, 1)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -55,7 +55,8 @@ def test_golden_outputs(name):
 def test_registry_descriptions_and_recommended():
     assert list(MODELS) == [
         "mlp", "mlp-features", "cnn", "rnn", "lstm", "gru", "gru-scratch", "mingru",
-        "mingru-seq", "minlstm", "course-gru", "conv-gru", "conv-gru-binary",
+        "mingru-seq", "minlstm", "course-gru", "conv-gru", "conv-gru-binary", "gru-last",
+        "gru-mean", "gru-max", "gru-attention", "transformer",
     ]  # fmt: skip
     assert models.RECOMMENDED == {"five-class": "conv-gru", "binary": "conv-gru-binary"}
     assert MODELS["conv-gru"].recipe.epochs == 40 and MODELS["conv-gru-binary"].recipe.epochs == 20
@@ -125,4 +126,4 @@ def test_labeller_is_many_to_many():
 
 def test_unknown_model():
     with pytest.raises(KeyError):
-        build_model("transformer", 5)
+        build_model("mamba", 5)
