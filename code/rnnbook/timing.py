@@ -20,7 +20,7 @@ from torch import nn
 
 from .utils import choose_device, set_seed
 
-__all__ = ["step_seconds", "epoch_seconds", "cost_vs_length"]
+__all__ = ["step_seconds", "epoch_seconds", "full_epoch_seconds", "cost_vs_length"]
 
 
 def _sync(device: torch.device) -> None:
@@ -83,6 +83,7 @@ def cost_vs_length(
     y: torch.Tensor,
     lengths: tuple[int, ...],
     repeats: int = 3,
+    warmup: int = 1,
     seed: int = 0,
     device: str | torch.device | None = None,
     skip: Callable[[str, int], bool] | None = None,
@@ -103,8 +104,32 @@ def cost_vs_length(
             seconds = float("nan")
             if skip is None or not skip(name, L):
                 set_seed(seed)
-                seconds = step_seconds(build(), X[:, :L], y, repeats=repeats, device=device)
+                seconds = step_seconds(
+                    build(), X[:, :L], y, repeats=repeats, warmup=warmup, device=device
+                )
             rows.append(
                 {"model": name, "seq_len": L, "seconds": seconds, "ms_per_step": 1e3 * seconds / L}
             )
     return pd.DataFrame(rows)
+
+
+def full_epoch_seconds(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int = 64,
+    device: str | torch.device | None = None,
+) -> float:
+    """Seconds of one whole training epoch over ``(X, y)`` in order, in batches of
+    ``batch_size`` (AdamW, cross-entropy; no validation). What the benchmark reports."""
+    device = choose_device(device)
+    model = model.to(device).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    _sync(device)
+    start = time.perf_counter()
+    for X_b, y_b in zip(X.split(batch_size), y.split(batch_size), strict=True):
+        optimizer.zero_grad(set_to_none=True)
+        F.cross_entropy(model(X_b.to(device)), y_b.to(device)).backward()
+        optimizer.step()
+    _sync(device)
+    return time.perf_counter() - start

@@ -1,0 +1,45 @@
+"""rnnbook.timing: what it times, and that it refuses nonsense."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from rnnbook import timing
+from rnnbook.models import SeqClassifier
+
+
+def test_step_seconds_trains_the_model():
+    torch.manual_seed(0)
+    model = SeqClassifier("gru", 3, num_hiddens=4)
+    before = model.head.weight.detach().clone()
+    X, y = torch.randn(8, 20, 1), torch.randint(0, 3, (8,))
+    seconds = timing.step_seconds(model, X, y, repeats=2, device="cpu")
+    assert 0 < seconds < 10
+    assert not torch.equal(model.head.weight, before)  # it took optimiser steps
+
+
+def test_epoch_estimate_counts_the_batches():
+    model = SeqClassifier("gru", 3, num_hiddens=4)
+    X, y = torch.randn(130, 10, 1), torch.randint(0, 3, (130,))
+    step = timing.step_seconds(model, X[:64], y[:64], repeats=5, device="cpu")
+    estimate = timing.epoch_seconds(model, X, y, batch_size=64, repeats=5, device="cpu")
+    assert estimate == pytest.approx(3 * step, rel=2.0)  # 3 batches, give or take the noise
+    assert timing.full_epoch_seconds(model, X, y, batch_size=64, device="cpu") > 0
+
+
+def test_cost_vs_length_table_and_skip():
+    X, y = torch.randn(2, 50, 1), torch.tensor([0, 1])
+    builders = {"gru": lambda: SeqClassifier("gru", 2, num_hiddens=4)}
+    table = timing.cost_vs_length(
+        builders, X, y, (10, 50), repeats=1, device="cpu", skip=lambda name, L: L == 50
+    )
+    assert list(table["seq_len"]) == [10, 50]
+    assert table["seconds"].iloc[0] > 0 and math.isnan(table["seconds"].iloc[1])
+    assert table["ms_per_step"].iloc[0] == pytest.approx(1e3 * table["seconds"].iloc[0] / 10)
+    with pytest.raises(ValueError, match="longer than X"):
+        timing.cost_vs_length(builders, X, y, (60,), device="cpu")
+    with pytest.raises(ValueError, match="repeats must be"):
+        timing.step_seconds(builders["gru"](), X, y, repeats=0, device="cpu")
