@@ -67,7 +67,7 @@ SHUFFLED_TIME_MODELS = {
     "mlp": (lambda k: MLP(num_classes=k), Recipe(epochs=15, lr=1e-3)),
     "conv-gru": (
         lambda k: ConvGRU(num_classes=k, channels=(32, 64, 64), num_hiddens=32),
-        Recipe(epochs=8),
+        Recipe(epochs=5),
     ),
     # Recurrence without convolution: does a plain GRU use the order too?
     "gru": (
