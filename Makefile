@@ -39,11 +39,14 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Always cold: every chapter executes (execute_notebooks: force), whatever is in any cache.
 # The log is kept in _build/book.log; a line with WARNING in it (Sphinx's, or one that a kernel
-# prints) fails the build, as a Sphinx warning does (-W).
+# prints) fails the build, as a Sphinx warning does (-W). _ext/build_book.py is `jupyter-book
+# build` with Sphinx's -j: BOOK_JOBS chapters execute at once (each on one torch thread).
+BOOK_JOBS ?= 2
 book: venv
 	rm -rf _build/html _build/jupyter_execute _build/.doctrees
 	mkdir -p _build
-	{ $(BIN)/jupyter-book build . --all -n -W --keep-going 2>&1; echo $$? > _build/book.rc; } \
+	{ $(BIN)/python _ext/build_book.py --jobs $(BOOK_JOBS) -- . --all -n -W --keep-going 2>&1; \
+	  echo $$? > _build/book.rc; } \
 	  | tee _build/book.log; exit "$$(cat _build/book.rc)"
 	@if grep -n "WARNING" _build/book.log; then \
 	  echo "The build log has warnings (above; all of it in _build/book.log)." >&2; exit 1; fi

@@ -37,6 +37,19 @@ def test_scores_and_calibration():
     assert evaluate.expected_calibration_error([1, 1], [0.25, 0.25]) == pytest.approx(0.75)
 
 
+def test_roc_auc_is_scikit_learns():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 500)
+    p = np.round(rng.random(500) + 0.3 * y, 1)  # rounded: many ties, within and across classes
+    assert evaluate.roc_auc(y, p) == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+    assert evaluate.roc_auc(y + 1, p) == pytest.approx(roc_auc_score(y + 1, p), abs=1e-12)
+    assert evaluate.roc_auc(Y, P) == pytest.approx(roc_auc_score(Y, P), abs=1e-12)
+    with pytest.raises(ValueError, match="two classes"):
+        evaluate.roc_auc(np.ones(4), P[:4])
+    with pytest.raises(ValueError, match="NaN"):
+        evaluate.roc_auc(Y, np.where(Y, np.nan, P))
+
+
 def test_bootstrap_resamples_whole_groups():
     groups = np.array(["a", "a", "b", "b", "c", "c", "d", "d"])
     low, high = evaluate.bootstrap_by_group(Y, P, groups, roc_auc_score, n_boot=200)
