@@ -86,7 +86,7 @@ def epoch(model, X, y, device, batch_size: int, budget: float) -> tuple[float, b
 
 
 def markdown(results: dict) -> str:
-    lines = ["# Epoch time against sequence length", "", __doc__.split("\n\n")[1].strip(), ""]
+    lines = ["# Epoch time against sequence length", "", __doc__.split("\n\n")[2].strip(), ""]
     for device, entry in results.items():
         m = entry["machine"]
         lines += [
@@ -99,7 +99,7 @@ def markdown(results: dict) -> str:
             "|---|" + "---|" * len(entry["lengths"]),
         ]
         for name, cells in entry["seconds"].items():
-            row = [f"{c['seconds']:.1f}{' est.' if c['estimated'] else ''}" for c in cells.values()]
+            row = [f"{c['seconds']:.2f}{' est.' if c['estimated'] else ''}" for c in cells.values()]
             lines.append(f"| {name} | " + " | ".join(row) + " |")
         lines.append("")
     return "\n".join(lines)
