@@ -75,6 +75,24 @@ def declare_parallel_safe(name: str) -> None:
     module.setup = declared_setup
 
 
+def show_cell_errors() -> None:
+    """Put the failing cell and its traceback into the error a parallel build reports.
+
+    A process of a parallel build reports only its exception's message, and myst-nb's is the
+    notebook's path; the cell error it was raised from (its cause) is lost with the process.
+    """
+    from myst_nb.core.execute import base, direct
+
+    class ExecutionError(base.ExecutionError):
+        def __str__(self) -> str:
+            cause = self.__cause__
+            return super().__str__() + (f"\n{cause}" if cause is not None else "")
+
+    ExecutionError.__qualname__ = "ExecutionError"
+    ExecutionError.__module__ = base.__name__
+    direct.ExecutionError = ExecutionError
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
@@ -92,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     sphinx.builders.make_chunks = one_document_per_task
     for name in UNDECLARED_BUT_SAFE:
         declare_parallel_safe(name)
+    show_cell_errors()
     jupyter_book_cli(["build", *args.build_args])
 
 
