@@ -20,10 +20,12 @@ Both read any sequence length: one-second chunks (178 samples) and whole recordi
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
 from torch import nn
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 READOUTS = ("last", "mean", "max", "attention")
 
@@ -212,5 +214,9 @@ class TransformerClassifier(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         tokens = self.embed(steps_of(X, self.samples_per_token))  # (batch, tokens, d_model)
-        H = self.encoder(self.drop(self.position(tokens)))  # (batch, tokens, d_model)
+        # On a GPU, PyTorch's fused attention kernels have a non-deterministic backward; where the
+        # run asked for determinism (utils.make_deterministic), use the plain one instead.
+        deterministic = X.is_cuda and torch.are_deterministic_algorithms_enabled()
+        with sdpa_kernel([SDPBackend.MATH]) if deterministic else contextlib.nullcontext():
+            H = self.encoder(self.drop(self.position(tokens)))  # (batch, tokens, d_model)
         return self.head(H.mean(dim=1))  # (batch, num_classes)
