@@ -22,17 +22,16 @@ import datetime
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from rnnbook import data
 from rnnbook.attention import TransformerClassifier
 from rnnbook.evaluate import write_json
 from rnnbook.models import SeqClassifier
+from rnnbook.timing import full_epoch_seconds
 from rnnbook.utils import choose_device, set_seed, set_threads
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -62,27 +61,6 @@ def windows(length: int) -> tuple[torch.Tensor, torch.Tensor]:
     y = torch.tensor([r.label - 1 for r in recordings]).repeat_interleave(per)
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
     return X[order], y[order]
-
-
-def epoch(model, X, y, device, batch_size: int, budget: float) -> tuple[float, bool]:
-    """(seconds, estimated): one epoch, or its first batches scaled up past ``budget`` s."""
-    model = model.to(device).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    batches = list(zip(X.split(batch_size), y.split(batch_size), strict=True))
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    # One untimed step: the first call pays for allocations and kernel selection.
-    F.cross_entropy(model(batches[0][0].to(device)), batches[0][1].to(device)).backward()
-    sync()
-    start = time.perf_counter()
-    for i, (X_b, y_b) in enumerate(batches, start=1):
-        optimizer.zero_grad(set_to_none=True)
-        F.cross_entropy(model(X_b.to(device)), y_b.to(device)).backward()
-        optimizer.step()
-        sync()
-        elapsed = time.perf_counter() - start
-        if elapsed > budget and i < len(batches):
-            return elapsed * len(batches) / i, True
-    return time.perf_counter() - start, False
 
 
 def markdown(results: dict) -> str:
@@ -124,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         X, y = windows(L)
         for name, build in MODELS.items():
             set_seed(0)
-            s, estimated = epoch(build(), X, y, device, args.batch_size, args.budget)
+            s, estimated = full_epoch_seconds(build(), X, y, args.batch_size, device, args.budget)
             seconds[name][str(L)] = {"seconds": round(s, 2), "estimated": estimated}
             print(f"L={L:>5} {name:>28}: {s:8.2f} s{' (est.)' if estimated else ''}", flush=True)
     results[device.type] = {

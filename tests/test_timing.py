@@ -27,7 +27,10 @@ def test_epoch_estimate_counts_the_batches():
     step = timing.step_seconds(model, X[:64], y[:64], repeats=5, device="cpu")
     estimate = timing.epoch_seconds(model, X, y, batch_size=64, repeats=5, device="cpu")
     assert estimate == pytest.approx(3 * step, rel=2.0)  # 3 batches, give or take the noise
-    assert timing.full_epoch_seconds(model, X, y, batch_size=64, device="cpu") > 0
+    seconds, estimated = timing.full_epoch_seconds(model, X, y, batch_size=64, device="cpu")
+    assert seconds > 0 and not estimated
+    seconds, estimated = timing.full_epoch_seconds(model, X, y, 8, device="cpu", budget=0.0)
+    assert estimated and seconds > 0  # stopped after the first batch, scaled to 17 batches
 
 
 def test_cost_vs_length_table_and_skip():
