@@ -85,3 +85,73 @@ def test_intracranial_task_keeps_sets_s_f_n(table):
     )
     assert d.y_test.float().mean().item() == pytest.approx(1 / 3)
     assert d.classes == ("seizure-free intracranial", "seizure")
+
+
+# --- verdicts from intervals ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("diff", "ci", "higher", "expected"),
+    [
+        (0.04, (0.01, 0.07), True, "better"),
+        (0.04, (-0.01, 0.09), True, "no measurable difference"),
+        (-0.2, (-0.3, -0.1), True, "worse"),
+        (-0.2, (-0.3, -0.1), False, "better"),  # a lower Brier score or error is better
+        (0.0, (0.0, 0.0), True, "no measurable difference"),  # touching 0 is not a difference
+        (0.1, (0.0, 0.2), True, "no measurable difference"),
+    ],
+)
+def test_verdict_reads_the_interval(diff, ci, higher, expected):
+    assert evaluate.verdict(diff, ci, higher_is_better=higher) == expected
+
+
+def test_verdict_words_and_bad_intervals():
+    words = ("helped", "made no measurable difference", "hurt")
+    assert evaluate.verdict(0.3, (0.2, 0.4), words=words) == "helped"
+    assert evaluate.verdict(-0.3, (-0.4, -0.2), words=words) == "hurt"
+    with pytest.raises(ValueError, match="finite"):
+        evaluate.verdict(0.1, (float("nan"), 0.2))
+    with pytest.raises(ValueError, match="low end"):
+        evaluate.verdict(0.1, (0.3, 0.2))
+
+
+def test_paired_difference_cancels_what_both_share():
+    """Two scores that differ by a monotone transform have the same AUROC on every resample: a
+    paired difference of exactly 0 with the interval (0, 0); a genuinely better score is
+    'better'."""
+    rng = np.random.default_rng(1)
+    groups = np.repeat(np.arange(60), 4)
+    y = rng.integers(0, 2, len(groups))
+    noisy = y + rng.normal(0, 2.0, len(y))
+    sharp = y + rng.normal(0, 0.3, len(y))
+    assert evaluate.paired_difference(y, np.exp(noisy), noisy, groups, evaluate.roc_auc, 200) == (
+        0.0,
+        0.0,
+        0.0,
+    )
+    diff, low, high = evaluate.paired_difference(y, sharp, noisy, groups, evaluate.roc_auc, 200)
+    assert diff == pytest.approx(evaluate.roc_auc(y, sharp) - evaluate.roc_auc(y, noisy))
+    assert 0 < low < diff < high and evaluate.verdict(diff, (low, high)) == "better"
+    with pytest.raises(ValueError, match="rows"):
+        evaluate.paired_difference(y, sharp[:-1], noisy, groups, evaluate.roc_auc)
+
+
+def test_seed_difference_is_a_paired_t_interval():
+    from scipy import stats
+
+    a, b = np.array([0.90, 0.95, 0.93]), np.array([0.50, 0.52, 0.49])
+    mean, low, high = evaluate.seed_difference(a, b)
+    d = a - b
+    half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+    assert mean == pytest.approx(d.mean()) and (low, high) == pytest.approx((mean - half, mean + half))
+    # The same seeds shifted by a constant: a difference with no spread at all.
+    assert evaluate.seed_difference(a + 0.1, a) == pytest.approx((0.1, 0.1, 0.1))
+    # Pairing matters: a seed-to-seed spread shared by both models cancels.
+    shared = np.array([0.5, 0.9, 0.7])
+    assert evaluate.verdict(*_split(evaluate.seed_difference(shared + 0.02, shared))) == "better"
+    with pytest.raises(ValueError, match="two seeds"):
+        evaluate.seed_difference([0.9], [0.5])
+
+
+def _split(t):
+    return t[0], (t[1], t[2])

@@ -8,6 +8,12 @@ threshold), the threshold chosen on validation data (`threshold_on_validation`),
 intervals that resample whole recordings or patients (`bootstrap_by_group`), and one decision per
 recording (`by_group`). scikit-learn computes the standard metrics (`roc_auc` is its AUROC,
 computed from ranks to be fast in bootstraps).
+
+Comparisons: the book states no comparison of two models or methods as a fact. It computes the
+difference with an interval, paired wherever both are measured on the same units
+(`paired_difference` over recordings or patients, `seed_difference` over seeds), and `verdict`
+turns that interval into the words the sentence uses: a rerun can change the verdict, never make
+the sentence false.
 """
 
 from __future__ import annotations
@@ -198,3 +204,90 @@ def by_group(y: np.ndarray, p: np.ndarray, groups: np.ndarray) -> tuple[np.ndarr
     if (per["y"] != per["y_min"]).any():
         raise ValueError("the rows of a group have different labels")
     return per["y"].to_numpy(), per["p"].to_numpy()
+
+
+# --- comparisons: a verdict from an interval ----------------------------------------------------
+
+VERDICTS = ("better", "no measurable difference", "worse")
+
+
+def verdict(
+    diff: float,
+    ci: tuple[float, float],
+    higher_is_better: bool = True,
+    words: tuple[str, str, str] = VERDICTS,
+) -> str:
+    """The verdict on a difference `diff` = a - b from its interval `ci` = (low, high).
+
+    "better" when the whole interval lies on the good side of 0 (above it, or below it when
+    `higher_is_better` is False), "worse" when it lies wholly on the other side, otherwise "no
+    measurable difference": an interval that contains 0 cannot tell the two apart. `words`
+    replaces the three verdicts, in that order, with the sentence's own (e.g. "helped",
+    "made no measurable difference", "hurt").
+
+    >>> verdict(0.04, (0.01, 0.07)), verdict(0.04, (-0.01, 0.09)), verdict(-0.2, (-0.3, -0.1))
+    ('better', 'no measurable difference', 'worse')
+    """
+    low, high = (float(v) for v in ci)
+    if not np.isfinite([diff, low, high]).all():
+        raise ValueError(f"a verdict needs a finite difference and interval, got {diff} {ci}")
+    if low > high:
+        raise ValueError(f"the interval's low end {low} is above its high end {high}")
+    sign = 1 if higher_is_better else -1
+    if sign * low > 0 and sign * high > 0:
+        return words[0]
+    if sign * low < 0 and sign * high < 0:
+        return words[2]
+    return words[1]
+
+
+def paired_difference(
+    y: np.ndarray,
+    p_a: np.ndarray,
+    p_b: np.ndarray,
+    groups: np.ndarray,
+    statistic,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
+    """`statistic(y, p_a) - statistic(y, p_b)` and its paired bootstrap interval over groups.
+
+    Both scores are measured on the same resampled recordings or patients, so what the two share
+    (which patients are hard) cancels: the interval is that of the difference, far narrower
+    than two separate intervals, whose overlap says little. Returns (diff, low, high).
+    """
+    p_a, p_b = np.asarray(p_a, dtype=float), np.asarray(p_b, dtype=float)
+    if p_a.shape != p_b.shape or len(p_a) != len(y):
+        raise ValueError(f"scores of {len(p_a)} and {len(p_b)} rows for {len(y)} labels")
+
+    def difference(y, p):  # p: (n, 2), a's score and b's
+        return statistic(y, p[:, 0]) - statistic(y, p[:, 1])
+
+    both = np.c_[p_a, p_b]
+    low, high = bootstrap_by_group(y, both, groups, difference, n_boot, seed, level)
+    return float(difference(np.asarray(y), both)), low, high
+
+
+def seed_difference(
+    a: np.ndarray | pd.Series, b: np.ndarray | pd.Series, level: float = 0.95
+) -> tuple[float, float, float]:
+    """The mean over seeds of a - b, paired by seed, with Student's t interval.
+
+    `a[i]` and `b[i]` are the same seed's results (same data, same initial draw where the models
+    allow it). The interval is mean ± t(n - 1) · sd / √n: how well n seeds pin down the mean
+    difference on this data, nothing about other data. With 3 seeds t(2) = 4.30, so only a
+    difference that is large against its seed-to-seed spread is called a difference. Returns
+    (mean, low, high); at least two seeds.
+    """
+    from scipy import stats  # installed with scikit-learn
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"paired seeds need two vectors of one length, got {a.shape} {b.shape}")
+    if len(a) < 2:
+        raise ValueError("an interval over seeds needs at least two seeds")
+    d = a - b
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, len(d) - 1)) * sd / np.sqrt(len(d))
+    return mean, mean - half, mean + half

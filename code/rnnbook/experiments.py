@@ -542,27 +542,24 @@ def auroc_table(
     seed: int = 0,
 ) -> pd.DataFrame:
     """AUROC of each score with its bootstrap interval over groups (patients), and its difference
-    from the `reference` score's AUROC with the paired interval: both scores are measured on the
-    same resamples (`evaluate.bootstrap_by_group` draws the same ones for the same seed).
-    Columns auroc, lo, hi, diff, diff_lo, diff_hi; one row per score."""
+    from the `reference` score's AUROC with the paired interval (`evaluate.paired_difference`:
+    both scores on the same resamples) and its `evaluate.verdict`.
+    Columns auroc, lo, hi, diff, diff_lo, diff_hi, verdict; one row per score."""
     auc = evaluate.roc_auc  # scikit-learn's AUROC, from ranks: fast enough for a bootstrap
-
-    def difference(y, p):  # p: (n, 2), the score and the reference's
-        return auc(y, p[:, 0]) - auc(y, p[:, 1])
-
     y, base, rows = np.asarray(y), np.asarray(scores[reference]), {}
     for name, p in scores.items():
         p = np.asarray(p)
         lo, hi = evaluate.bootstrap_by_group(y, p, groups, auc, n_boot, seed)
-        d_lo, d_hi = (
-            (0.0, 0.0)
-            if name == reference
-            else evaluate.bootstrap_by_group(y, np.c_[p, base], groups, difference, n_boot, seed)
-        )
-        auroc = auc(y, p)
-        rows[name] = dict(auroc=auroc, lo=lo, hi=hi, diff=auroc - auc(y, base),
-                          diff_lo=d_lo, diff_hi=d_hi)  # fmt: skip
-    return pd.DataFrame(rows).T
+        if name == reference:
+            diff, d_lo, d_hi, said = 0.0, 0.0, 0.0, "reference"
+        else:
+            diff, d_lo, d_hi = evaluate.paired_difference(y, p, base, groups, auc, n_boot, seed)
+            said = evaluate.verdict(diff, (d_lo, d_hi))
+        rows[name] = dict(auroc=auc(y, p), lo=lo, hi=hi, diff=diff, diff_lo=d_lo, diff_hi=d_hi,
+                          verdict=said)  # fmt: skip
+    return pd.DataFrame(rows).T.astype(
+        {c: float for c in ("auroc", "lo", "hi", "diff", "diff_lo", "diff_hi")}
+    )
 
 
 def visit_forecast(
