@@ -1,6 +1,6 @@
 """Benchmark: time per training epoch of four GRU variants and a Transformer, against length.
 
-    python bench/epoch_times.py                   # CPU, torch's threads (2 on the book's machine)
+    python bench/epoch_times.py                   # CPU, one torch thread (--threads N for more)
     python bench/epoch_times.py --device cuda     # a GPU
 
 Every model trains one epoch over the same data: all 500 Bonn recordings (2.05 M samples) cut
@@ -29,6 +29,7 @@ import torch
 
 from rnnbook import data
 from rnnbook.attention import TransformerClassifier
+from rnnbook.cli import DEFAULT_THREADS
 from rnnbook.evaluate import write_json
 from rnnbook.models import SeqClassifier
 from rnnbook.timing import full_epoch_seconds
@@ -86,7 +87,13 @@ def markdown(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, mps or auto")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"torch threads (default {DEFAULT_THREADS}, as `rnnbook train`: more wait and spin "
+        "on a busy machine); recorded in the results",
+    )
     parser.add_argument("--lengths", type=int, nargs="+", default=list(LENGTHS))
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--budget", type=float, default=120.0, help="seconds per cell at most")

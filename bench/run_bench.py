@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from rnnbook.checkpoints import train_and_save
+from rnnbook.cli import DEFAULT_THREADS
 from rnnbook.data import TASKS
 from rnnbook.evaluate import write_json
 from rnnbook.models import MODELS, RECOMMENDED
@@ -129,7 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=SPLITS)
     parser.add_argument("--out", default=str(HERE / "results.json"))
     parser.add_argument("--force", action="store_true", help="re-run runs already in the results")
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"torch threads (default {DEFAULT_THREADS}, as `rnnbook train`: more wait and spin "
+        "on a busy machine); recorded in the results",
+    )
     parser.add_argument("--device", help="auto (default), cpu, cuda or mps")
     args = parser.parse_args(argv)
     set_threads(args.threads)

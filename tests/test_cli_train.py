@@ -54,6 +54,7 @@ def test_train_writes_metrics_and_checkpoint(trained):
     assert (metrics["n_train"], metrics["n_valid"], metrics["n_test"]) == (7360, 1840, 2300)
     assert metrics["epochs"] == 2 and metrics["model"] == "mlp-features"
     assert metrics["device"] == "cpu"  # asked for with --device cpu
+    assert metrics["threads"] == 1  # as asked for with --threads 1
     assert metrics["accuracy"] > 0.9  # seizure vs rest from summary features, 2 epochs
     assert (out / "model.pt").is_file()
     assert "test accuracy" in result.stdout
@@ -157,3 +158,15 @@ def test_evaluate_bad_checkpoints(tmp_path, kind):
     fragment = "no such checkpoint" if kind == "missing" else "not a safe rnnbook checkpoint"
     assert_one_line_error(result, 1, fragment)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_threads_default_to_one_and_help_says_why():
+    """One thread unless asked: on a machine whose other core is busy, more OpenMP threads made an
+    epoch several times slower; the default and its reason are in --help."""
+    from rnnbook.cli import DEFAULT_THREADS, build_parser
+
+    args = build_parser().parse_args(["train", "--out", "x"])
+    assert args.threads == DEFAULT_THREADS == 1
+    assert build_parser().parse_args(["train", "--out", "x", "--threads", "2"]).threads == 2
+    result = run("train", "--help")
+    assert "--threads" in result.stdout and "default 1" in result.stdout

@@ -143,7 +143,9 @@ def test_seed_difference_is_a_paired_t_interval():
     mean, low, high = evaluate.seed_difference(a, b)
     d = a - b
     half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
-    assert mean == pytest.approx(d.mean()) and (low, high) == pytest.approx((mean - half, mean + half))
+    assert mean == pytest.approx(d.mean()) and (low, high) == pytest.approx(
+        (mean - half, mean + half)
+    )
     # The same seeds shifted by a constant: a difference with no spread at all.
     assert evaluate.seed_difference(a + 0.1, a) == pytest.approx((0.1, 0.1, 0.1))
     # Pairing matters: a seed-to-seed spread shared by both models cancels.

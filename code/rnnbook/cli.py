@@ -8,7 +8,9 @@
     rnnbook evaluate CHECKPOINT     recompute a checkpoint's test metrics
 
 `--help` and the `data` commands never import torch, so they start fast; train and evaluate
-take `--device auto|cpu|cuda|mps` (default `RNNBOOK_DEVICE`, else auto) and `--threads N`.
+take `--device auto|cpu|cuda|mps` (default `RNNBOOK_DEVICE`, else auto) and `--threads N`
+(default 1: the book's models are small, and OpenMP threads that wait for a busy core spin, so
+two threads gain little on a quiet machine and can be several times slower on a busy one).
 
 A user mistake prints one line, `rnnbook: error: ...`, and exits non-zero (2 for a wrong
 argument, as argparse does; 1 otherwise). Only bugs show a traceback.
@@ -151,6 +153,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         print(f"  ROC AUC      {metrics['roc_auc']:.4f}")
 
 
+DEFAULT_THREADS = 1
 DEVICE_HELP = "auto (default: a CUDA GPU if there is one, else the CPU), cpu, cuda or mps"
 
 
@@ -162,7 +165,16 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"{DEVICE_HELP}; RNNBOOK_DEVICE sets the default",
     )
-    parser.add_argument("--threads", type=positive_int, help="CPU threads for PyTorch")
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        default=DEFAULT_THREADS,
+        help=(
+            f"CPU threads for PyTorch (default {DEFAULT_THREADS}: models this small gain little "
+            "from more, and on a machine whose cores are busy extra threads wait and spin, "
+            "which can make training several times slower); recorded in metrics.json"
+        ),
+    )
 
 
 def register_model_commands(commands) -> None:

@@ -278,6 +278,7 @@ class Run:
             "model": self.name,
             "seed": self.trainer.seed,
             "device": str(self.trainer.device),
+            "threads": torch.get_num_threads(),  # CPU threads of PyTorch's kernels
             "epochs": len(h.train_loss),
             "best_epoch": h.best_epoch,
             "train_seconds": round(self.trainer.train_seconds, 2),
