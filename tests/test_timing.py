@@ -46,3 +46,21 @@ def test_cost_vs_length_table_and_skip():
         timing.cost_vs_length(builders, X, y, (60,), device="cpu")
     with pytest.raises(ValueError, match="repeats must be"):
         timing.step_seconds(builders["gru"](), X, y, repeats=0, device="cpu")
+
+
+def test_speed_words_follow_the_ratio():
+    assert timing.speed_words(1.0, 2.34) == "2.3 times faster than"
+    assert timing.speed_words(2.34, 1.0) == "2.3 times slower than"
+    assert timing.speed_words(1.0, 1.04) == "about as fast as"
+    assert timing.speed_words(1.04, 1.0) == "about as fast as"
+    assert timing.speed_words(1.0, 1.06) == "1.1 times faster than"
+    assert timing.speed_words(1.0, 1.5, digits=2) == "1.50 times faster than"
+    with pytest.raises(ValueError, match="positive, finite"):
+        timing.speed_words(0.0, 1.0)
+    with pytest.raises(ValueError, match="positive, finite"):
+        timing.speed_words(1.0, float("nan"))
+
+
+def test_cpu_name_is_a_name():
+    name = timing.cpu_name()
+    assert isinstance(name, str) and name.strip() == name and name

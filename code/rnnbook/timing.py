@@ -9,9 +9,12 @@ machine and its load: compare models measured in the same call, never across mac
 
 from __future__ import annotations
 
+import math
+import platform
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import torch
@@ -20,7 +23,14 @@ from torch import nn
 
 from .utils import choose_device, set_seed
 
-__all__ = ["step_seconds", "epoch_seconds", "full_epoch_seconds", "cost_vs_length"]
+__all__ = [
+    "step_seconds",
+    "epoch_seconds",
+    "full_epoch_seconds",
+    "cost_vs_length",
+    "speed_words",
+    "cpu_name",
+]
 
 
 def _sync(device: torch.device) -> None:
@@ -142,3 +152,30 @@ def full_epoch_seconds(
         if budget is not None and elapsed > budget and i < len(batches):
             return elapsed * len(batches) / i, True
     return time.perf_counter() - start, False
+
+
+def speed_words(seconds: float, reference: float, digits: int = 1) -> str:
+    """How a time of ``seconds`` compares with ``reference`` seconds, in words computed from the
+    two, for a sentence that goes on with what was measured against: "2.3 times faster than",
+    "1.4 times slower than", or "about as fast as" when the ratio rounds to 1 at ``digits``.
+
+    >>> speed_words(1.0, 2.3), speed_words(1.4, 1.0), speed_words(1.02, 1.0)
+    ('2.3 times faster than', '1.4 times slower than', 'about as fast as')
+    """
+    if not (seconds > 0 and reference > 0 and math.isfinite(seconds) and math.isfinite(reference)):
+        raise ValueError(f"two positive, finite times are needed, got {seconds} and {reference}")
+    ratio = reference / seconds if seconds < reference else seconds / reference
+    if round(ratio, digits) <= 1:
+        return "about as fast as"
+    return f"{ratio:.{digits}f} times {'faster' if seconds < reference else 'slower'} than"
+
+
+def cpu_name() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one), to print beside a timing."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "an unnamed CPU"
