@@ -3,7 +3,11 @@
 with the same package functions and settings as the chapters.
 
 Thresholds are the measured values with a margin (the measurement is in the comment), never
-hopes. The brief training of the three classifiers is shared by a module-scoped fixture.
+hopes. What is asserted are exact facts (equality with autograd and PyTorch, counts) and facts of
+fixed, seeded, untrained draws; the briefly trained classifiers' gates and gradients are reported
+by the chapter in words computed from its numbers, not asserted here. One smoke test checks, on
+validation accuracy, that the brief training learns the task. The brief training of the three
+classifiers is shared by a module-scoped fixture.
 """
 
 from __future__ import annotations
@@ -145,65 +149,62 @@ def reach(flow: np.ndarray) -> float:
 
 
 def test_brief_training_learns_the_binary_task(d, brief):
+    """A smoke test on validation accuracy (the chapter only reports the test accuracy):
+    measured at the last epoch 0.92 (rnn) to 0.96, against 0.80 for always "no seizure"."""
     runs, _ = brief
-    majority = 1 - d.y_test.float().mean().item()  # 0.790
+    majority = 1 - d.y_valid.float().mean().item()
     for cell, run in runs.items():
-        assert run.test_accuracy > majority + 0.08, (
-            cell
-        )  # measured 0.932 (rnn), 0.950 (lstm), 0.963 (gru)
+        assert run.trainer.history.valid_acc[-1] > majority + 0.08, cell
 
 
-def test_gating_keeps_the_gradient_alive_after_the_same_training(brief):
+def test_at_initialisation_the_gru_already_passes_far_more_gradient(brief):
+    """||dL/dh_1|| / ||dL/dh_T|| over 178 steps at the classifiers' initial weights (seed 0):
+    measured gru 1.8e-27, lstm 1.0e-41, rnn 3.3e-47, so the GRU passes 5.6e19 times the RNN's;
+    per step 0.71 (gru), 0.59 (lstm), 0.55 (rnn). The GRU's direct path alone (most open unit's
+    prod z_s, 7e-41) keeps far less, and its mean update gate (0.52) is below its factor per
+    step."""
     runs, X = brief
-    trained = {cell: reach(gradients.hidden_flow(run.model, X)) for cell, run in runs.items()}
     initial = {cell: reach(gradients.hidden_flow(run.initial, X)) for cell, run in runs.items()}
-    # Measured after training: gru 1.0e-2, lstm 2.1e-8, rnn 1.3e-21.
-    assert trained["gru"] > 1e12 * trained["rnn"]  # measured factor 8e18
-    assert trained["lstm"] > 1e8 * trained["rnn"]  # measured factor 2e13
-    assert trained["gru"] > 1e3 * trained["lstm"]
-    assert trained["gru"] > 1e-4
-    # At the initial weights every cell loses the gradient (gru 1.8e-27, lstm 1e-41, rnn 3e-47).
-    assert max(initial.values()) < 1e-15
-    for cell in runs:
-        assert trained[cell] > 1e3 * initial[cell], cell
-
-
-def test_gates_move_with_the_seizure_and_the_direct_path(brief):
-    runs, X = brief
-    z = gradients.record_gates(runs["gru"].model, X)["z"]  # (128, 178, 16)
-    f = gradients.record_gates(runs["lstm"].model, X)["f"]
-    assert z.shape == f.shape == (128, 178, 16)
-    seizure, other = slice(0, 64), slice(64, None)
-    # The GRU's update gate is more open on seizure rows: measured 0.774 vs 0.506.
-    assert z[seizure].mean() - z[other].mean() > 0.1
-    # The LSTM's forget gates stay near the middle: measured 0.522 and 0.532.
-    assert 0.35 < f[seizure].mean() < 0.65 and 0.35 < f[other].mean() < 0.65
-    # The gates move more within a seizure row: measured std over time 0.15 vs 0.08 (z),
-    # 0.22 vs 0.04 (f).
-    z_move, f_move = z.std(axis=1), f.std(axis=1)
-    assert z_move[seizure].mean() > 1.3 * z_move[other].mean()
-    assert f_move[seizure].mean() > 2 * f_move[other].mean()
-    # Direct path: the most open GRU unit keeps 4e-3 (measured reach 1e-2, same order); the
-    # most open LSTM forget gate keeps only 1e-11 of a measured 2e-8.
-    z_keep = gradients.gate_products(z)[:, 0].mean(axis=0).max()
-    f_keep = gradients.gate_products(f)[:, 0].mean(axis=0).max()
-    gru_reach = reach(gradients.hidden_flow(runs["gru"].model, X))
-    lstm_reach = reach(gradients.hidden_flow(runs["lstm"].model, X))
-    assert gru_reach / 30 < z_keep < gru_reach * 30
-    assert f_keep < lstm_reach / 100
+    assert initial["gru"] > initial["lstm"] > initial["rnn"] > 0
+    assert initial["gru"] > 1e15 * initial["rnn"]
+    assert max(initial.values()) < 1e-20
+    steps = X.shape[1] - 1
+    z0 = gradients.record_gates(runs["gru"].initial, X)["z"]
+    assert gradients.gate_products(z0)[:, 0].mean(axis=0).max() < initial["gru"] / 1e6
+    assert initial["gru"] ** (1 / steps) > z0.mean() + 0.1
     # PyTorch's initialisation starts the forget gates half open: measured 0.46.
     f0 = gradients.record_gates(runs["lstm"].initial, X)["f"]
     assert 0.35 < f0.mean() < 0.6
 
 
-def test_forget_bias_one_lets_more_gradient_through(d, brief):
+def test_recorded_gates_and_the_direct_path(brief):
+    """The gates recorded by the from-scratch copies of the trained layers have the batch's
+    shape and are gates (in [0, 1]); gate_products of a recorded gate is the product over the
+    later steps, as hidden_flow's direct path needs."""
     runs, X = brief
-    lstm_fb = experiments.brief_runs(d, ("lstm",), num_hiddens=16, memory_bias=1.0)["lstm"]
-    default = reach(gradients.hidden_flow(runs["lstm"].model, X))
-    biased = reach(gradients.hidden_flow(lstm_fb.model, X))
-    assert biased > 30 * default  # measured 1.1e-5 vs 2.1e-8
-    f = gradients.record_gates(lstm_fb.model, X)["f"]
-    assert f.mean() > 0.6  # measured 0.71
+    z = gradients.record_gates(runs["gru"].model, X)["z"]  # (128, 178, 16)
+    f = gradients.record_gates(runs["lstm"].model, X)["f"]
+    assert z.shape == f.shape == (128, 178, 16)
+    for gate in (z, f):
+        assert gate.min() >= 0 and gate.max() <= 1
+    kept = gradients.gate_products(z[:2, :5])
+    assert np.allclose(kept[:, 0], z[:2, 1:5].prod(axis=1))
+
+
+def test_forget_bias_one_opens_the_initial_gates_and_passes_more_gradient(d, brief):
+    """At the initial weights (seed 0, untrained): with the forget-gate bias 1 the LSTM's forget
+    gates average 0.73 (0.46 without, sigmoid(1) = 0.73), and more gradient reaches the first
+    step (measured 5.8e-17 against 1.0e-41)."""
+    runs, X = brief
+    set_seed(0)
+    biased = models.SeqClassifier("lstm", d.num_classes, num_hiddens=16, memory_bias=1.0)
+    assert torch.equal(
+        biased.rnn.weight_hh_l0, runs["lstm"].initial.rnn.weight_hh_l0
+    )  # the same draw, only the bias differs
+    f = gradients.record_gates(biased, X)["f"]
+    assert 0.65 < f.mean() < 0.8
+    default = reach(gradients.hidden_flow(runs["lstm"].initial, X))
+    assert reach(gradients.hidden_flow(biased, X)) > 30 * default
 
 
 # --- the helpers themselves -------------------------------------------------------------------------

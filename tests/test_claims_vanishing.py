@@ -1,15 +1,18 @@
 """The claims of book/vanishing_gradients.md, checked on the real EEG.
 
-Same package functions, seeds and settings as the chapter (the long-gap runs are the chapter's
-runs at gaps 0, 4 and 8 s: the tasks are nested and every run is seeded, so the numbers are the
-chapter's). Each threshold is the measured value with a margin; the measured values are in the
-comments.
+Same package functions, seeds and settings as the chapter. What is asserted are facts of fixed,
+seeded, untrained draws (the initial weights, the rescaled RNN, one optimiser step) and exact
+properties of the code; each threshold is the measured value with a margin (measured values in
+the comments). The trained long-gap models' test accuracies are not asserted: the chapter reports
+them and computes its verdicts from them (paired by seed), whatever they are. One smoke test
+checks, on validation accuracy, that the long-gap training learns the task without a gap.
 """
 
 from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 import torch
 from helpers import long_gap_model
@@ -42,8 +45,9 @@ def scaled_rnns():
 
 
 @pytest.fixture(scope="module")
-def long_gap(recordings):
-    return experiments.run_long_gap(recordings, gaps_seconds=(0.0, 4.0, 8.0))
+def four_seconds(recordings):
+    """The chapter's 4-second-gap task, seed 0 (the sequences its seed-0 runs train and test on)."""
+    return tasks.make_long_gap_data(recordings, 4.0, seed=0)
 
 
 def test_at_initialisation_all_three_cells_lose_the_first_step(rows):
@@ -56,7 +60,7 @@ def test_at_initialisation_all_three_cells_lose_the_first_step(rows):
 
 
 def test_spectral_radius_turns_vanishing_into_exploding(rows, scaled_rnns):
-    """Measured first-step ratios: 6e-54 at rho 0.5 ... 1.5e7 at 2 and 2e20 at 3."""
+    """Measured first-step ratios: 5e-54 at rho 0.5 ... 1.7e7 at 2 and 8e20 at 3."""
     X, y = rows
     ratios = [gradients.first_step_ratio(scaled_rnns[r], X, y) for r in RADII]
     assert ratios == sorted(ratios)  # the larger the radius, the more reaches the first step
@@ -65,6 +69,27 @@ def test_spectral_radius_turns_vanishing_into_exploding(rows, scaled_rnns):
     assert by_radius[1.5] > 10
     assert by_radius[2.0] > 1e4
     assert by_radius[3.0] > 1e15
+
+
+def test_saturation_holds_the_growth_far_below_the_radius(rows, scaled_rnns):
+    """Factor per step ((T-1)-th root of the first-step ratio): 0.50 at rho 0.5, 0.80 at 0.8,
+    but 1.02 at 1.2, 1.10 at 2 and 1.31 at 3; the mean tanh' falls from 0.95 at rho 1 to 0.33
+    at 3 as the hidden units saturate."""
+    X, y = rows
+    steps = X.shape[1] - 1
+    factor = {r: gradients.first_step_ratio(m, X, y) ** (1 / steps) for r, m in scaled_rnns.items()}
+    for r in (0.5, 0.8):
+        assert factor[r] == pytest.approx(r, abs=0.02)
+    for r in (1.2, 1.5, 2.0, 3.0):
+        assert 1 < factor[r] < 1 + (r - 1) / 2, r  # far below rho itself
+    tanh_prime = {}
+    for r, m in scaled_rnns.items():
+        with torch.no_grad():
+            H, _ = m.rnn(X)
+        tanh_prime[r] = float((1 - H**2).mean())
+    above = [tanh_prime[r] for r in RADII if r >= 1]
+    assert above == sorted(above, reverse=True)
+    assert tanh_prime[3.0] < 0.5 < 0.9 < tanh_prime[1.0]
 
 
 def test_exploding_gradient_and_clipping(rows, scaled_rnns):
@@ -92,77 +117,85 @@ def test_exploding_gradient_and_clipping(rows, scaled_rnns):
     assert gradients.gradient_norm(clipped, X, y, ["rnn.weight_hh_l0"]) > 1e4
 
 
-def accuracy(long_gap, name, gap):
-    return long_gap.runs[(name, gap)].test_accuracy
+def test_adams_first_step_does_not_grow_with_the_gradient(rows, scaled_rnns):
+    """The same first Adam step at rho = 2 (gradient norm 2.5e6), clipped to norm 1 or not, and
+    at rho = 0.5 (norm 0.5): no weight moves by more than the learning rate (measured 0.1)."""
+    X, y = rows
+    lr = 0.1
+    steps = {}
+    for name, model, max_norm in [
+        ("raw", scaled_rnns[2.0], None),
+        ("clipped", scaled_rnns[2.0], 1.0),
+        ("small", scaled_rnns[0.5], None),
+    ]:
+        W = model.rnn.weight_hh_l0.detach().double()
+        steps[name] = gradients.adam_step(model, X, y, lr=lr, max_norm=max_norm).rnn.weight_hh_l0
+        steps[name] = (steps[name].detach() - W).abs()
+        assert steps[name].max() <= lr * (1 + 1e-9), name
+        assert steps[name].max() > 0.9 * lr, name
+    # Clipping rescales the gradient; Adam's first step divides the scale out, up to eps
+    # (measured: no weight's step differs by more than 8e-5 of the learning rate's 0.1).
+    assert (steps["raw"] - steps["clipped"]).abs().max() < 1e-3 * lr
+    # The model given is left as it was.
+    assert scaled_rnns[2.0].rnn.weight_hh_l0.grad is None
 
 
-def test_every_model_learns_the_task_without_a_gap(long_gap):
-    """Measured test accuracy at gap 0: 0.92 (RNN) to 0.95."""
+def test_every_model_learns_the_task_without_a_gap(recordings):
+    """A smoke test of the long-gap training, on validation accuracy (the test part is only
+    reported by the chapter): with no gap, every model of the experiment reaches a validation
+    accuracy above 0.85 in some epoch (measured at seed 0: 0.955 for the RNN to 0.975)."""
+    gap0 = experiments.run_long_gap(recordings, gaps_seconds=(0.0,))
     for name in experiments.LONG_GAP_CONFIGS:
-        assert accuracy(long_gap, name, 0.0) > 0.88, name
+        assert max(gap0.runs[(name, 0.0)].history.valid_acc) > 0.85, name
 
 
-def test_at_four_seconds_only_the_biased_gated_cells_hold(long_gap):
-    """Measured at 4 s (22 gap steps): RNN 0.50, LSTM 0.49, GRU 0.50 (chance); LSTM and GRU with
-    the memory-gate bias 1: 0.90 and 0.94."""
-    for name in UNBIASED:
-        assert accuracy(long_gap, name, 4.0) < 0.6, name
-    for name in BIASED:
-        assert accuracy(long_gap, name, 4.0) > 0.85, name
-
-
-def test_at_eight_seconds_the_biased_cells_lose_ground(long_gap):
-    """Measured at 8 s (43 gap steps): the unbiased models 0.47-0.49; the biased LSTM 0.80 and
-    GRU 0.53, both below their accuracy at 4 s."""
-    for name in UNBIASED:
-        assert accuracy(long_gap, name, 8.0) < 0.6, name
-    for name in BIASED:
-        assert accuracy(long_gap, name, 8.0) < accuracy(long_gap, name, 4.0) - 0.05, name
-
-
-def test_gradient_reaching_the_cue_at_four_seconds(long_gap):
-    """First-step ratios on the test sequences at 4 s. At initialisation: RNN 5e-8, LSTM 4e-6,
-    GRU 6e-6, raised by the bias to 5e-3 and 2e-3. After training: RNN 5e-3; biased LSTM 0.15
-    and GRU 33, i.e. 30 and 7000 times the vanilla RNN's."""
-    run = {name: long_gap.runs[(name, 4.0)] for name in experiments.LONG_GAP_CONFIGS}
+def test_memory_bias_raises_the_initial_gradient_less_than_the_direct_path_predicts(four_seconds):
+    """First-step ratios of the untrained models on the 4-s test sequences (27 steps: 5 of cue,
+    22 of gap, so 26 step-to-step Jacobians). Measured: RNN 5e-8, LSTM 4e-6, GRU 6e-6; the bias
+    of 1 multiplies the LSTM's by 1.5e3 and the GRU's by 3e2, less than (sigma(1)/0.5)^26 =
+    1.9e4, the gain of the direct path through the gates alone."""
+    X, y = four_seconds.X_test, four_seconds.y_test
+    n_jacobians = X.shape[1] - 1
+    assert n_jacobians == tasks.steps_for(tasks.CUE_SECONDS) + tasks.steps_for(4.0) - 1 == 26
+    predicted = (1 / (1 + np.exp(-1.0)) / 0.5) ** n_jacobians
+    ratio = {
+        name: gradients.first_step_ratio(long_gap_model(cell, bias, seed=0), X, y)
+        for name, (cell, bias) in experiments.LONG_GAP_CONFIGS.items()
+    }
     for name in experiments.LONG_GAP_CONFIGS:
-        assert run[name].ratio_init < 0.02, name
-    assert run["LSTM, forget bias 1"].ratio_init > 100 * run["LSTM"].ratio_init
-    assert run["GRU, update bias 1"].ratio_init > 100 * run["GRU"].ratio_init
-    for name in BIASED:
-        assert run[name].ratio_trained > 10 * run["RNN"].ratio_trained, name
+        assert ratio[name] < 0.02, name
+    for cell, biased in (("LSTM", BIASED[0]), ("GRU", BIASED[1])):
+        gain = ratio[biased] / ratio[cell]
+        assert 100 < gain < predicted, (cell, gain, predicted)
 
 
-def test_training_opens_the_memory_gates_of_the_biased_cells(long_gap):
-    """Most open memory gate of a unit, mean over the gap of the 4-s test sequences: biased LSTM
-    0.76 -> 0.88, biased GRU 0.75 -> 0.85; the unbiased LSTM stays near 0.5 (0.57 -> 0.62)."""
-    d4 = long_gap.datasets[4.0]
+def test_the_lstm_ratio_approaches_the_direct_path_as_the_bias_grows(four_seconds):
+    """The chapter's exercise: measured ratio / sigmoid(b)^26 = 198, 18, 5.3, 2.1 for b = 0-3."""
+    X, y = four_seconds.X_test, four_seconds.y_test
+    n = X.shape[1] - 1
+    excess = []
+    for b in (0.0, 1.0, 2.0, 3.0):
+        ratio = gradients.first_step_ratio(long_gap_model("lstm", b, seed=0), X, y)
+        excess.append(ratio / (1 / (1 + np.exp(-b))) ** n)
+    assert all(e > 1 for e in excess)
+    assert excess == sorted(excess, reverse=True)
+
+
+def test_the_memory_bias_opens_the_initial_gates(four_seconds):
+    """Mean memory gate of each unit over the gap of the 4-s test sequences, untrained: most
+    open 0.57 (LSTM) at PyTorch's initialisation, 0.76 with the forget bias 1, 0.75 for the GRU
+    with the update bias 1 (sigmoid(1) = 0.73)."""
     cue_steps = tasks.steps_for(tasks.CUE_SECONDS)
+    X = four_seconds.X_test
 
-    def most_open(model):
-        return gradients.memory_gate(model, d4.X_test, first_step=cue_steps).max()
+    def gates(cell, bias):
+        return gradients.memory_gate(long_gap_model(cell, bias, seed=0), X, first_step=cue_steps)
 
-    for name in BIASED:
-        run = long_gap.runs[(name, 4.0)]
-        assert most_open(run.model) > most_open(run.initial) + 0.05, name
-    assert most_open(long_gap.runs[("LSTM", 4.0)].model) < 0.7
-
-
-def test_the_models_that_learnt_feel_the_cue_more_than_the_gap(long_gap):
-    """After training at 4 s, mean ||dL/dx_t|| over the cue (steps 1-5) against the middle of the
-    gap (steps 6-22): measured higher over the cue for the biased LSTM and GRU, lower for the
-    vanilla RNN and the unbiased cells."""
-    d4 = long_gap.datasets[4.0]
-    cue = tasks.steps_for(tasks.CUE_SECONDS)
-    for name in experiments.LONG_GAP_CONFIGS:
-        flow = gradients.gradient_flow(
-            long_gap.runs[(name, 4.0)].model, d4.X_test, d4.y_test, dtype=torch.float64
-        )
-        cue_mean, middle_mean = flow[:cue].mean(), flow[cue:-cue].mean()
-        if name in BIASED:
-            assert cue_mean > 2 * middle_mean, name
-        else:
-            assert cue_mean < middle_mean, name
+    plain = gates("lstm", None)
+    assert 0.4 < plain.mean() < 0.6 and plain.max() < 0.65
+    for cell in ("lstm", "gru"):
+        biased = gates(cell, 1.0)
+        assert 0.65 < biased.min() and biased.max() < 0.8, cell
 
 
 def test_at_default_initialisation_sigma_max_exceeds_one_and_the_radius_does_not():

@@ -10,7 +10,8 @@ The measurements of the chapters on vanishing gradients and gated cells, for any
   modulus, and a copy of an RNN rescaled to a chosen one; ``largest_singular_value`` -- its
   spectral norm sigma_max, which bounds one step's stretch (and is never below the radius);
 * ``gradient_norm`` / ``sgd_step`` -- the gradient's norm, and one plain step with or without
-  clipping (Pascanu et al. 2013);
+  clipping (Pascanu et al. 2013); ``adam_step`` -- Adam's first step, whose size does not grow
+  with the gradient's;
 * ``saturation`` -- the share of tanh units in their flat region;
 * ``record_gates`` / ``memory_gate`` / ``gate_products`` -- the gate activations of a trained
   LSTM or GRU, its memory gate per unit, and what the gated direct path keeps from step t.
@@ -45,6 +46,7 @@ __all__ = [
     "scale_spectral_radius",
     "gradient_norm",
     "sgd_step",
+    "adam_step",
     "saturation",
     "scratch_copy",
     "record_gates",
@@ -255,6 +257,28 @@ def sgd_step(
     with torch.no_grad():
         for param in model.parameters():
             param -= lr * param.grad
+    return model
+
+
+def adam_step(
+    model: SeqClassifier,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    lr: float,
+    max_norm: float | None = None,
+) -> SeqClassifier:
+    """Adam's first step on ``(X, y)`` (``torch.optim.AdamW`` without weight decay, as the
+    long-gap recipe), taken by a float64 copy of ``model``; ``max_norm`` clips first, as in
+    ``sgd_step``. Returns the stepped copy.
+
+    On a first step the bias-corrected running means are m = g and v = g**2, so each parameter
+    moves by lr * g / (|g| + eps), about lr: a gradient a million times larger, or the same one
+    clipped, gives (up to eps) the same step.
+    """
+    model = _gradient(model, X, y)
+    if max_norm is not None:
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0).step()
     return model
 
 
