@@ -1,6 +1,7 @@
-"""The training chapter's benchmark table: the committed results meet the floors the chapter
-and README state. (The chapter's own claim -- the recommended model beats the course recipe on
-the page's lean budget -- is asserted in the chapter, where it is computed.)"""
+"""The training chapter's benchmark table: the committed results are complete records, and the
+recommended models are the ones the stated rule (best validation accuracy) picks. (The chapter's own comparisons -- e.g. the recommended model against the
+course recipe on the page's short budget -- are glued with verdicts computed from paired
+intervals, not asserted.)"""
 
 from __future__ import annotations
 
@@ -19,12 +20,15 @@ def bench():
     return json.loads(BENCH.read_text())["runs"]
 
 
-def test_benchmark_meets_the_floors(bench):
-    five = bench[f"{models.RECOMMENDED['five-class']}|five-class|random"]
-    binary = bench[f"{models.RECOMMENDED['binary']}|binary|random"]
-    assert five["accuracy"] >= 0.82 and binary["accuracy"] >= 0.994
-    assert five["accuracy"] > bench["course-gru|five-class|random"]["accuracy"] + 0.1
-    for run in (five, binary):
+def test_the_recommended_model_is_chosen_on_validation(bench):
+    """The recommended model of each task is the benchmark's best on *validation* accuracy (the
+    course's random split), the rule the training chapter states; test accuracies are only
+    reported, never held to a floor."""
+    for task, name in models.RECOMMENDED.items():
+        runs = {k: r for k, r in bench.items() if k.endswith(f"|{task}|random")}
+        best = max(runs, key=lambda k: runs[k]["valid_accuracy"])
+        assert best == f"{name}|{task}|random", (task, best)
+        run = runs[best]
         assert (run["n_train"], run["n_valid"], run["n_test"]) == (7360, 1840, 2300)
         assert run["seed"] == 0
 

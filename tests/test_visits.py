@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnnbook import data, experiments, models, visits
+from rnnbook import data, evaluate, experiments, models, visits
 from rnnbook.utils import set_seed
 
 
@@ -63,6 +63,16 @@ def test_the_facts_of_the_shared_readme(table):
     last = patients.agg(day=("day", "max"), futime=("futime", "first"), status=("status", "first"))
     died = last[last["status"] == 2]
     assert ((died["futime"] - died["day"]) <= 730).sum() == 123
+    # Missingness is informative: labs other than cholesterol, at the last visit before death or
+    # transplant against every other visit; AST and stage are never missing.
+    labs = ["bili", "albumin", "alk.phos", "ast", "platelet", "protime"]
+    final = (table["visit"] == patients["visit"].transform("max")) & (table["status"] > 0)
+    gaps = table[labs].isna().any(axis=1)
+    counts = (final.sum(), gaps[final].sum(), (~final).sum(), gaps[~final].sum())
+    assert counts == (169, 56, 1776, 19)
+    assert (round(100 * gaps[final].mean(), 1), round(100 * gaps[~final].mean(), 1)) == (33.1, 1.1)
+    flags = visits.visit_features(table)[visits.MISSINGNESS]
+    assert list(flags.columns[flags.nunique() == 1]) == ["measured_ast", "measured_stage"]
 
 
 def test_mayo_score_of_a_hand_computed_visit(table):
@@ -236,14 +246,60 @@ def test_visit_risk_reduced(risk):
     assert ((auroc["lo"] <= auroc["auroc"]) & (auroc["auroc"] <= auroc["hi"])).all()
     assert auroc.loc[experiments.MAYO, "diff"] == 0
     assert len(result.scores) == int((risk.d.y_test != visits.IGNORE).sum())
-    assert auroc.loc[experiments.MAYO, "auroc"] > 0.85  # the formula needs no training
+    # The formula needs no training: its AUROC is that of the scores, exactly.
+    mayo = result.scores[experiments.MAYO]
+    assert auroc.loc[experiments.MAYO, "auroc"] == evaluate.roc_auc(result.scores["label"], mayo)
+    assert auroc.loc[experiments.MAYO, "verdict"] == "reference"
+    assert set(auroc["verdict"].iloc[1:]) <= set(evaluate.VERDICTS)
 
 
 def test_visit_forecast_reduced(bili):
-    errors, runs = experiments.visit_forecast(bili, horizons=3, epochs=2)
+    result = experiments.visit_forecast(bili, horizons=3, epochs=2, n_boot=50)
+    errors, runs = result.errors, result.runs
     assert errors.shape == (3, 3) and list(errors.columns) == [1, 2, 3]
-    assert (errors.to_numpy() > 0).all()
+    assert list(errors.index) == list(experiments.FORECASTS)
     assert set(runs) == {"teacher forcing", "own forecasts"}
+    # The errors are those of visits.forecast_errors, from the same forecasts one by one.
+    X, y = bili.d.part("test")
+    models_ = (None, runs["teacher forcing"].model, runs["own forecasts"].model)
+    for name, model in zip(experiments.FORECASTS, models_, strict=True):
+        expected = visits.forecast_errors(model, X, y, horizons=3)
+        assert errors.loc[name].to_numpy() == pytest.approx(expected, abs=1e-5)
+    d = result.differences
+    assert len(d) == 3 * len(experiments.FORECAST_COMPARISONS)
+    assert set(d["verdict"]) <= set(evaluate.VERDICTS)
+    # h visits ahead needs a patient with at least h + 1 visits.
+    n_visits = bili.visits[bili.visits["part"] == "test"].groupby("id").size()
+    for (_, _, h), row in d.iterrows():
+        assert row["patients"] == int((n_visits >= h + 1).sum())
+
+
+def test_forecast_differences_are_paired_over_patients():
+    """A method against itself differs by exactly 0 on every resample; a forecast that is the
+    truth beats a noisy one at every horizon; misaligned forecasts are refused."""
+    rng = np.random.default_rng(0)
+    n = 300
+    base = pd.DataFrame({"id": rng.integers(0, 40, n), "landmark": 1,
+                         "horizon": rng.integers(1, 3, n), "true": rng.normal(0, 1, n)})  # fmt: skip
+    exact = base.assign(forecast=base["true"])
+    noisy = base.assign(forecast=base["true"] + rng.normal(0, 1, n))
+    items = {"exact": exact, "noisy": noisy, "again": noisy.copy()}
+    d = experiments.forecast_differences(
+        items, [("exact", "noisy"), ("again", "noisy")], n_boot=200
+    )
+    assert list(d.index.get_level_values("visits ahead")) == [1, 2, 1, 2]
+    d = d.sort_index()
+    same = d.xs(("again", "noisy"))
+    assert (same[["diff", "lo", "hi"]] == 0).all().all()
+    assert (same["verdict"] == "no measurable difference").all()
+    better = d.xs(("exact", "noisy"))
+    assert (better["hi"] < 0).all() and (better["verdict"] == "better").all()
+    for h in (1, 2):
+        assert better.loc[h, "patients"] == base.loc[base["horizon"] == h, "id"].nunique()
+    with pytest.raises(ValueError, match="not scored on the same forecasts"):
+        experiments.forecast_differences(
+            {"a": exact, "b": noisy.iloc[::-1]}, [("a", "b")], n_boot=10
+        )
 
 
 def test_auroc_table_pairs_the_resamples():

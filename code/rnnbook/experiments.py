@@ -18,7 +18,8 @@ run goes through `rnnbook.train.train`.
 * visit sequences -- `visit_risk` (death within two years at every visit: Mayo score, logistic
   regression, recurrent models over the visit history, AUROCs with patient-bootstrap CIs),
   `visit_input_ablation` (the same GRU without the time gap or the missingness flags) and
-  `visit_forecast` (log bilirubin visits ahead, with and without teacher forcing);
+  `visit_forecast` (log bilirubin visits ahead, with and without teacher forcing, with paired
+  patient-bootstrap differences, `forecast_differences`);
 * clinical evaluation -- `clinical_evaluation`: seizure detectors trained with several seeds
   on both splits, scored as a clinician would (`rnnbook.evaluate`);
 * attention -- `readout_comparison`: a GRU read out by its last state, the mean or max of its
@@ -52,6 +53,8 @@ from .recipe import Recipe
 from .train import History, Run, train
 
 __all__ = [
+    "SHUFFLED_TIME_EPOCHS",
+    "ShuffledTime",
     "shuffled_time",
     "OnsetResult",
     "onset_labeller",
@@ -75,6 +78,9 @@ __all__ = [
     "visit_input_ablation",
     "VISIT_INPUT_VARIANTS",
     "visit_forecast",
+    "ForecastResult",
+    "forecast_items",
+    "forecast_differences",
     "auroc_table",
     "READOUT_MODELS",
     "ReadoutComparison",
@@ -85,38 +91,71 @@ __all__ = [
 
 # --- sequence tasks ------------------------------------------------------------------------------
 
-# The models of the shuffled-time experiment, with their recipes (name -> builder, recipe).
+# The models of the shuffled-time experiment, with their recipes (name -> builder, recipe). One
+# budget for all, stated before training: SHUFFLED_TIME_EPOCHS epochs, and each run keeps the
+# epoch with the best validation accuracy (patience = the budget: no early stop, best restored).
+SHUFFLED_TIME_EPOCHS = 5
+_budget = dict(epochs=SHUFFLED_TIME_EPOCHS, patience=SHUFFLED_TIME_EPOCHS)
 SHUFFLED_TIME_MODELS = {
-    "mlp": (lambda k: MLP(num_classes=k), Recipe(epochs=15, lr=1e-3)),
+    "mlp": (lambda k: MLP(num_classes=k), Recipe(lr=1e-3, **_budget)),
     "conv-gru": (
         lambda k: ConvGRU(num_classes=k, channels=(32, 64, 64), num_hiddens=32),
-        Recipe(epochs=5),
+        Recipe(**_budget),
     ),
     # Recurrence without convolution: does a plain GRU use the order too?
     "gru": (
         lambda k: SeqClassifier("gru", k, num_hiddens=32),
-        Recipe(epochs=6, batch_size=64, lr=3e-3),
+        Recipe(batch_size=64, lr=3e-3, **_budget),
     ),
 }
 
 
+def _accuracy(y: np.ndarray, predicted: np.ndarray) -> float:
+    return float(np.mean(y == predicted))
+
+
+@dataclass
+class ShuffledTime:
+    """What `shuffled_time` returns: the test accuracies and the runs behind them."""
+
+    table: pd.DataFrame  # one row per model; columns "in order", "shuffled"
+    runs: dict[tuple[str, str], Run]  # (model, "in order" or "shuffled") -> its run
+
+    def drops(self, groups: np.ndarray, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """In-order minus shuffled test accuracy of each model, paired over `groups` (the test
+        rows' recordings: both copies have the same rows, only the order of each row's samples
+        differs), with its bootstrap interval and `evaluate.verdict`. Columns diff, low, high,
+        verdict ("better": time in order scored higher)."""
+        rows = {}
+        for name in self.table.index:
+            a, b = self.runs[name, "in order"], self.runs[name, "shuffled"]
+            y = a.data.y_test.numpy()
+            diff, low, high = evaluate.paired_difference(
+                y, a.y_hat.argmax(1).numpy(), b.y_hat.argmax(1).numpy(), groups, _accuracy,
+                n_boot, seed,
+            )  # fmt: skip
+            rows[name] = dict(diff=diff, low=low, high=high,
+                              verdict=evaluate.verdict(diff, (low, high)))  # fmt: skip
+        return pd.DataFrame(rows).T.astype({c: float for c in ("diff", "low", "high")})
+
+
 def shuffled_time(
     d: data.SeqData, models: dict | None = None, seed: int = 0, shuffle_seed: int = 1, **changes
-) -> pd.DataFrame:
+) -> ShuffledTime:
     """Test accuracy of each model trained on time in order and on time shuffled.
 
     The shuffled copy applies one fixed permutation of the steps to every row of every part
-    (`tasks.shuffle_time`). Returns a table: one row per model, columns "in order",
-    "shuffled". `changes` override every recipe (e.g. `max_batches=2` for a quick check).
+    (`tasks.shuffle_time`). Returns the table (one row per model, columns "in order",
+    "shuffled") and the runs. `changes` override every recipe (e.g. `max_batches=2` for a
+    quick check).
     """
     shuffled = tasks.shuffle_time(d, seed=shuffle_seed)
-    rows = {}
+    rows, runs = {}, {}
     for name, (build, recipe) in (models or SHUFFLED_TIME_MODELS).items():
-        rows[name] = {
-            order: train(build, part, recipe, seed=seed, **changes).test_accuracy
-            for order, part in (("in order", d), ("shuffled", shuffled))
-        }
-    return pd.DataFrame(rows).T
+        for order, part in (("in order", d), ("shuffled", shuffled)):
+            runs[name, order] = train(build, part, recipe, seed=seed, **changes)
+        rows[name] = {order: runs[name, order].test_accuracy for order in ("in order", "shuffled")}
+    return ShuffledTime(pd.DataFrame(rows).T, runs)
 
 
 @dataclass
@@ -130,10 +169,26 @@ class OnsetResult:
     error_s: torch.Tensor  # (n,) |detected - true onset| in seconds (for found onsets)
     events: dict  # tasks.onset_events: sensitivity, latency from the alarm, false alarms per hour
     baseline_accuracy: float  # per-step accuracy of tasks.position_baseline (no EEG at all)
+    baseline: torch.Tensor  # (steps,) the position baseline's label at every step
 
     @property
     def found(self) -> torch.Tensor:
         return self.detected >= 0
+
+    def versus_baseline(self, n_boot: int = 1000, seed: int = 0) -> tuple[float, float, float]:
+        """Per-step test accuracy of the labeller minus that of the position baseline, with its
+        paired bootstrap interval (`evaluate.paired_difference`) over the test *seizure
+        recordings*: each test sequence goes with the recording its seizure part was cut from.
+        (Sequences that share a seizure-free recording are not independent either, so the
+        interval, if anything, is too narrow.) Returns (diff, low, high)."""
+        y = self.run.data.y_test  # (n, steps)
+        steps = y.shape[1]
+        said = self.run.y_hat.argmax(-1).reshape(-1).numpy()
+        base = self.baseline.expand(len(y), steps).reshape(-1).numpy()
+        groups = np.repeat(self.test.sources[:, 1], steps)
+        return evaluate.paired_difference(
+            y.reshape(-1).numpy(), said, base, groups, _accuracy, n_boot, seed
+        )
 
 
 ONSET_RECIPE = Recipe(epochs=8, batch_size=32, lr=5e-3)
@@ -163,7 +218,7 @@ def onset_labeller(
     events = tasks.onset_events(run.y_hat, test.onset, stride)
     by_position = tasks.position_baseline(onset_data.y_train)  # (steps,)
     baseline = (onset_data.y_test == by_position).float().mean().item()
-    return OnsetResult(run, test, stride, detected, error_s, events, baseline)
+    return OnsetResult(run, test, stride, detected, error_s, events, baseline, by_position)
 
 
 # --- gated cells -----------------------------------------------------------------------------------
@@ -562,30 +617,128 @@ def auroc_table(
     )
 
 
+FORECASTS = (
+    "last value carried forward",
+    "trained with teacher forcing",
+    "trained with own forecasts",
+)
+# The paired comparisons of `visit_forecast`: (method, against), each at every horizon.
+FORECAST_COMPARISONS = (
+    ("trained with own forecasts", "last value carried forward"),
+    ("trained with own forecasts", "trained with teacher forcing"),
+    ("trained with teacher forcing", "last value carried forward"),
+)
+
+
+@dataclass
+class ForecastResult:
+    """What `visit_forecast` returns: mean absolute errors, their paired differences, the runs."""
+
+    errors: pd.DataFrame  # one row per method (`FORECASTS`), one column per horizon
+    differences: pd.DataFrame  # one row per (method, against, visits ahead)
+    items: dict[str, pd.DataFrame]  # method -> every forecast (`forecast_items`)
+    runs: dict[str, Run]  # "teacher forcing", "own forecasts"
+
+
+def forecast_items(
+    model: nn.Module | None,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    horizons: int = 4,
+    ids: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Every forecast that `visits.forecast_errors` averages, one row each: `id` (the patient,
+    `ids[row of X]`, or the row), `landmark` (visits observed), `horizon` (visits ahead),
+    `true` and `forecast`. `model=None` is the last observed value carried forward. The mean of
+    |true - forecast| at each horizon is `visits.forecast_errors(model, X, y, horizons)`."""
+    ids = np.arange(len(X)) if ids is None else np.asarray(ids)
+    steps, parts = X.shape[1], []
+    for k in range(1, steps):
+        if model is None:
+            y_hat = X[:, k - 1 : k, 0].expand(-1, steps)  # the last observed value, for ever
+        else:
+            y_hat = visits.forecast(model, X, observed=k)
+        for h in range(1, min(horizons, steps - k + 1) + 1):
+            s = k - 2 + h  # the step whose output forecasts visit k - 1 + h
+            ok = ~torch.isnan(y[:, s])
+            parts.append(pd.DataFrame({
+                "id": ids[ok.numpy()], "landmark": k, "horizon": h,
+                "true": y[ok, s].numpy().astype(np.float64),
+                "forecast": y_hat[ok, s].numpy().astype(np.float64),
+            }))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def forecast_differences(
+    items: dict[str, pd.DataFrame],
+    comparisons=FORECAST_COMPARISONS,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Mean absolute error of `method` minus that of `against`, at each horizon, with the paired
+    bootstrap interval over patients (`evaluate.paired_difference`: each replicate draws the
+    patients with replacement, all their forecasts with them, and scores both methods on them)
+    and its `evaluate.verdict` (a lower error is better: "better" means `method` errs less).
+
+    `items`: method -> `forecast_items`, all of the same forecasts (same rows). One row per
+    (method, against, visits ahead): diff, lo, hi, verdict, patients (how many patients have a
+    forecast that far ahead), forecasts (how many forecasts)."""
+
+    def mae(y, p):
+        return float(np.mean(np.abs(y - p)))
+
+    rows = {}
+    for method, against in comparisons:
+        a, b = items[method], items[against]
+        key = ["id", "landmark", "horizon", "true"]
+        if not a[key].equals(b[key]):
+            raise ValueError(f"{method!r} and {against!r} were not scored on the same forecasts")
+        for h, rows_h in a.groupby("horizon", sort=True):
+            y, ids = rows_h["true"].to_numpy(), rows_h["id"].to_numpy()
+            p_b = b.loc[rows_h.index, "forecast"].to_numpy()
+            diff, lo, hi = evaluate.paired_difference(
+                y, rows_h["forecast"].to_numpy(), p_b, ids, mae, n_boot, seed
+            )
+            rows[(method, against, int(h))] = dict(
+                diff=diff, lo=lo, hi=hi,
+                verdict=evaluate.verdict(diff, (lo, hi), higher_is_better=False),
+                patients=len(np.unique(ids)), forecasts=len(y),
+            )  # fmt: skip
+    table = pd.DataFrame(rows).T.astype({"diff": float, "lo": float, "hi": float,
+                                         "patients": int, "forecasts": int})  # fmt: skip
+    table.index.names = ["method", "against", "visits ahead"]
+    return table
+
+
 def visit_forecast(
     fd: visits.VisitData,
     seed: int = 0,
     horizons: int = 4,
     recipe: Recipe = VISIT_FORECAST_RECIPE,
     num_hiddens: int = 32,
+    n_boot: int = 1000,
     **changes,
-) -> tuple[pd.DataFrame, dict[str, Run]]:
-    """Log-bilirubin forecasts 1..`horizons` visits ahead on the test patients: mean absolute
-    error of the last value carried forward, and of a forecaster trained with teacher forcing
-    and one trained on its own forecasts. Returns (errors: one row per method, one column per
-    horizon; the runs)."""
-    errors = {
-        "last value carried forward": visits.forecast_errors(None, *fd.d.part("test"), horizons)
-    }
+) -> ForecastResult:
+    """Log-bilirubin forecasts 1..`horizons` visits ahead on the test patients: the last value
+    carried forward, a forecaster trained with teacher forcing and one trained on its own
+    forecasts. Their mean absolute errors (`errors`: one row per method, one column per
+    horizon), and the paired patient-bootstrap differences of `FORECAST_COMPARISONS` at every
+    horizon with their verdicts (`forecast_differences`)."""
+    X, y = fd.d.part("test")
     runs = {}
     for name, feed in (("teacher forcing", "teacher"), ("own forecasts", "own")):
         build = lambda k, feed=feed: VisitForecaster(k, num_hiddens=num_hiddens, feed=feed)  # noqa: E731
         runs[name] = train(build, fd.d, recipe, seed=seed, **changes)
-        errors[f"trained with {name}"] = visits.forecast_errors(
-            runs[name].model, *fd.d.part("test"), horizons
-        )
-    table = pd.DataFrame(errors, index=pd.RangeIndex(1, horizons + 1, name="visits ahead")).T
-    return table, runs
+    models = dict(zip(FORECASTS, (None, runs["teacher forcing"].model, runs["own forecasts"].model),
+                      strict=True))  # fmt: skip
+    items = {name: forecast_items(m, X, y, horizons, fd.ids["test"]) for name, m in models.items()}
+    errors = pd.DataFrame({
+        name: (it["true"] - it["forecast"]).abs().groupby(it["horizon"]).mean()
+        for name, it in items.items()
+    }).T  # fmt: skip
+    errors.columns = pd.RangeIndex(1, horizons + 1, name="visits ahead")
+    differences = forecast_differences(items, n_boot=n_boot, seed=seed)
+    return ForecastResult(errors, differences, items, runs)
 
 
 # --- clinical evaluation ---------------------------------------------------------------------------
@@ -618,8 +771,10 @@ def clinical_evaluation(
     """Train each model (name -> epochs) with each seed on each task and split; evaluate it on
     the test part as a clinician would.
 
-    The operating threshold is chosen on the validation part (Youden's J) and applied unchanged
-    to the test part; nothing is chosen on the test part. Row-level scores treat every
+    Each run trains for its epochs and keeps the epoch with the best validation accuracy
+    (`Recipe.patience` set to the budget: no early stop, the best epoch restored). The
+    operating threshold is chosen on the validation part (Youden's J) and applied unchanged to
+    the test part; nothing is chosen on the test part. Row-level scores treat every
     one-second row as a decision; recording-level scores average the probabilities of a
     recording's rows into one decision per recording (its threshold chosen the same way on the
     validation recordings). The 95 % intervals resample test *recordings*, not rows.
@@ -633,7 +788,7 @@ def clinical_evaluation(
             for name, epochs in models.items():
                 d = data.make_tensors(split, task, MODELS[name].recipe.standardize)
                 for seed in seeds:
-                    run = train(name, d, seed=seed, epochs=epochs)
+                    run = train(name, d, seed=seed, epochs=epochs, patience=epochs)
                     p_valid = evaluate.seizure_probability(
                         run.trainer.predict(d.X_valid), d.classes
                     )

@@ -65,6 +65,8 @@ class OnsetData:
     y: torch.Tensor
     onset: torch.Tensor  # (n,) index of the first seizure sample
     fs: float = data.SAMPLING_RATE
+    # (n, 2) names of the recordings each sequence was cut from: (before the onset, from it on)
+    sources: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.X)
@@ -87,8 +89,8 @@ def stitched_onsets(
     the pieces drawn here; pass the training set's to standardise validation and test data).
     """
     rng = np.random.default_rng(seed)
-    pre = [r.samples for r in recordings if r.set == before]
-    ictal = [r.samples for r in recordings if r.set == during]
+    pre = [r for r in recordings if r.set == before]
+    ictal = [r for r in recordings if r.set == during]
     if not pre or not ictal:
         raise ValueError(f"need recordings of both sets {before!r} and {during!r}")
     seq_len = int(round(seconds * data.SAMPLING_RATE))
@@ -96,9 +98,11 @@ def stitched_onsets(
         raise ValueError(f"seconds={seconds} is longer than a recording")
     X = np.empty((n, seq_len), dtype=np.float64)
     onsets = rng.integers(seq_len // 4, 3 * seq_len // 4, size=n)
+    sources = np.empty((n, 2), dtype=object)
     for i, onset in enumerate(onsets):
-        a = pre[rng.integers(len(pre))]
-        b = ictal[rng.integers(len(ictal))]
+        ra, rb = pre[rng.integers(len(pre))], ictal[rng.integers(len(ictal))]
+        sources[i] = ra.name, rb.name
+        a, b = ra.samples, rb.samples
         start_a = rng.integers(0, len(a) - onset + 1)
         start_b = rng.integers(0, len(b) - (seq_len - onset) + 1)
         X[i, :onset] = a[start_a : start_a + onset]
@@ -110,6 +114,7 @@ def stitched_onsets(
         X=torch.tensor((X - mean) / std, dtype=torch.float32).unsqueeze(2),
         y=torch.tensor(y),
         onset=torch.tensor(onsets),
+        sources=sources,
     )
 
 

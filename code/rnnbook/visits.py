@@ -1,15 +1,18 @@
 """Real patient visit sequences: the Mayo Clinic trial in primary biliary cirrhosis (`pbcseq`).
 
 Every clinic visit of the 312 patients of the Mayo Clinic trial of D-penicillamine in primary
-biliary cirrhosis (PBC), 1974-1984, with follow-up to 1986 (Murtaugh et al. 1994; distributed
-with R's `survival` package, Therneau & Grambsch 2000). What a chapter needs from it:
+biliary cirrhosis (PBC), enrolled 1974-1984, with follow-up extended to 30 April 1988 (Murtaugh
+et al. 1994; distributed with R's `survival` package, Therneau & Grambsch 2000). What a chapter
+needs from it:
 
 1. `fetch_pbcseq` finds `pbcseq.csv` in the data folder (`pbcseq/` under `RNNBOOK_DATA_DIR`, or
    beside the EEG folder) or downloads it from a pinned commit, verified by SHA-256
    (`rnnbook.data.fetch`, the same code as for the EEG archives);
 2. `read_pbcseq` reads and validates it: one row per visit, sorted by patient and day; any
    fault is one `DataError` naming the file, row and column;
-3. `mayo_score` is the clinical baseline (Dickson et al. 1989), computable at any visit;
+3. `mayo_score` is the clinical baseline: the original Mayo model (Dickson et al. 1989), fitted
+   on the patients' first visits, computed here at any visit (not the updated model that
+   Murtaugh et al. 1994 fitted on these repeated visits);
 4. `landmark_labels`: at every visit (a *landmark*), will the patient die within two years?
    The label uses the outcome and the landmark's day only, never a later visit;
 5. `split_patients` keeps every patient in one part; `visit_data` pads the visits of each patient
@@ -191,7 +194,8 @@ def age_at_visit(table: pd.DataFrame) -> pd.Series:
 def mayo_score(
     bili: np.ndarray, albumin: np.ndarray, age: np.ndarray, protime: np.ndarray, edema: np.ndarray
 ) -> np.ndarray:
-    """The Mayo risk score R of Dickson et al. (1989); higher means shorter survival.
+    """The Mayo risk score R of the original Mayo model (Dickson et al. 1989, fitted on first
+    visits); higher means shorter survival.
 
     R = 0.871 ln(bilirubin mg/dl) - 2.53 ln(albumin g/dl) + 0.039 age (years)
         + 2.38 ln(prothrombin time s) + 0.859 edema (0, 0.5 or 1).
