@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
+from . import plots  # noqa: F401  (in Jupyter: figures drawn as PNG whatever the backend)
+
 GATE = "#E69F00"  # a sigmoid gate (orange)
 TANH = "#56B4E9"  # a tanh layer (sky blue)
 STATE = "#0072B2"  # the line that carries the state (blue)

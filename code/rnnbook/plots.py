@@ -1,8 +1,8 @@
 """Figures shared by the chapters. Each function returns a matplotlib Figure and shows nothing,
 so a chapter can display it, glue it into a numbered figure, or save it.
 
-In a Jupyter kernel, importing this module makes IPython draw every Figure as a PNG whatever
-matplotlib's backend is: with `MPLBACKEND=Agg` in the environment (common on servers and CI), the
+In a Jupyter kernel, importing this module makes IPython draw every Figure as a PNG at twice the
+resolution it is shown at (IPython's "retina" format) whatever matplotlib's backend is: with `MPLBACKEND=Agg` in the environment (common on servers and CI), the
 inline backend is not active and a displayed or glued Figure would otherwise show only as text.
 
 Importing it also sets matplotlib's colour cycle ("C0", "C1", ...) to the Okabe-Ito palette, whose
@@ -30,7 +30,9 @@ def _draw_figures_as_png() -> None:
         return
     shell = get_ipython()
     if shell is not None and hasattr(shell, "kernel"):
-        select_figure_formats(shell, {"png"}, bbox_inches="tight")
+        # "retina": PNGs at twice the pixels, shown at their usual size, so that they stay sharp
+        # on high-resolution screens and when a phone's browser zooms in.
+        select_figure_formats(shell, {"retina"}, bbox_inches="tight")
 
 
 _draw_figures_as_png()
@@ -607,7 +609,7 @@ def plot_forecast_errors(errors: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-# --- beyond gates: remedies, parallel recurrences, attention (chapter: beyond_gates) -------------
+# --- beyond gates: remedies, parallel recurrences, attention (chapters: beyond_gates, attention) -
 
 
 def plot_remedies(spread: pd.DataFrame, groups: dict[str, list[str]], chance: float = 0.5):
