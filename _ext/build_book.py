@@ -26,9 +26,10 @@ import sys
 
 # The chapters that take longest to execute, longest first (measured in cold builds).
 LONGEST_FIRST = [
-    "book/beyond_gates",
     "book/clinical_evaluation",
     "book/training",
+    "book/beyond_gates",
+    "book/attention",
     "book/sequence_tasks",
     "book/vanishing_gradients",
     "book/visit_sequences",

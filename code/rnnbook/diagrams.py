@@ -213,7 +213,8 @@ def mingru_beside_gru() -> plt.Figure:
         _label(ax, 3.5, 0.35, "$x_t$")
         _arrow(ax, [(3.5, 0.6), (3.5, 1.4)], head=False)
         _arrow(ax, [(2.2, 1.4), (4.8, 1.4)], head=False)
-        for x, text, color in ((2.2, "σ", GATE), (4.8, "tanh", TANH)):
+        candidate = ("tanh", TANH) if name == "GRU" else ("g", "white")  # minGRU: g(Wx + b)
+        for x, text, color in ((2.2, "σ", GATE), (4.8, *candidate)):
             _arrow(ax, [(x, 1.4), (x, 2.05)])
             _layer(ax, x, 2.35, text, color)
             _arrow(ax, [(x, 2.66), (x, top - 0.05)])

@@ -483,9 +483,9 @@ def plot_step_gradients(
 def plot_long_gap_accuracy(table: pd.DataFrame, chance: float = 0.5) -> plt.Figure:
     """Test accuracy against the gap's length, one line per model.
 
-    ``table``: ``longrange.run_long_gap(...).table`` (columns model, gap_seconds, gap_steps,
-    test_accuracy). The vanilla RNN is black; each gated cell has one colour, dashed at PyTorch's
-    initialisation and solid with the memory-gate bias.
+    ``table``: ``experiments.run_long_gap(...).table`` (columns model, gap_seconds, gap_steps,
+    test_accuracy); a model need not have every gap. The vanilla RNN is black; each gated cell
+    has one colour, dashed at PyTorch's initialisation and solid with the memory-gate bias.
     """
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, rows in table.groupby("model", sort=False):
@@ -494,7 +494,7 @@ def plot_long_gap_accuracy(table: pd.DataFrame, chance: float = 0.5) -> plt.Figu
         ax.plot(rows["gap_seconds"], rows["test_accuracy"], style, marker="o", color=color,
                 label=name)  # fmt: skip
     ax.axhline(chance, color="0.5", lw=0.8, ls=":", label="chance")
-    gaps = table.drop_duplicates("gap_seconds")
+    gaps = table.drop_duplicates("gap_seconds").sort_values("gap_seconds")  # a model may skip some
     ax.set_xticks(gaps["gap_seconds"])
     ax.set_xticklabels([f"{g:g} s\n{s} steps" for g, s in zip(gaps["gap_seconds"], gaps["gap_steps"], strict=True)])  # fmt: skip
     ax.set_xlabel("gap between the cue and the answer")
