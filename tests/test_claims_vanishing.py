@@ -1,4 +1,5 @@
-"""The claims of book/vanishing_gradients.md, checked on the real EEG.
+"""The claims of book/vanishing_gradients.md, and of the long-gap part of book/gated_cells.md
+(the memory-gate bias, the gates over the gap), checked on the real EEG.
 
 Same package functions, seeds and settings as the chapter. What is asserted are facts of fixed,
 seeded, untrained draws (the initial weights, the rescaled RNN, one optimiser step) and exact
@@ -233,3 +234,45 @@ def test_run_long_gap_seeds_repeats_run_long_gap_per_seed(recordings):
     accs = seeded.table["test_accuracy"]
     assert spread["n"] == 2 and spread["min"] == accs.min() and spread["max"] == accs.max()
     assert spread["mean"] == pytest.approx(accs.mean())
+
+
+def test_a_long_gap_run_does_not_depend_on_the_other_models_trained_with_it(recordings):
+    """vanishing_gradients trains the plain RNN alone, gated_cells the gated models and the RNN
+    again at two gaps: the split is sound only if a run depends on its model, gap and seed alone.
+    """
+    small = {
+        "gaps_seconds": (1.0,),
+        "sizes": (64, 32, 32),
+        "recipe": experiments.LONG_GAP_RECIPE.but(epochs=1),
+        "seed": 1,
+    }
+    both = {"RNN": ("rnn", None), "GRU, update bias 1": ("gru", 1.0)}
+    together = experiments.run_long_gap(recordings, configs=both, **small)
+    for name, spec in both.items():
+        alone = experiments.run_long_gap(recordings, configs={name: spec}, **small)
+        a, b = together.runs[(name, 1.0)], alone.runs[(name, 1.0)]
+        assert a.test_accuracy == b.test_accuracy, name
+        assert a.history.valid_acc == b.history.valid_acc, name
+        for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True):
+            assert torch.equal(p, q), name
+
+
+def test_the_accuracy_plot_orders_the_gaps_when_a_model_skips_some():
+    """gated_cells plots the RNN at two gaps and the gated cells at three, the RNN first."""
+    import pandas as pd
+
+    from rnnbook import plots
+
+    table = pd.DataFrame(
+        {
+            "model": ["RNN", "RNN", "LSTM", "LSTM", "LSTM"],
+            "gap_seconds": [2.0, 4.0, 2.0, 4.0, 8.0],
+            "gap_steps": [11, 22, 11, 22, 43],
+            "test_accuracy": [0.7, 0.5, 0.9, 0.5, 0.5],
+        }
+    )
+    fig = plots.plot_long_gap_accuracy(table)
+    ax = fig.axes[0]
+    assert list(ax.get_xticks()) == [2.0, 4.0, 8.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2 s\n11 steps", "4 s\n22 steps",
+                                                           "8 s\n43 steps"]  # fmt: skip
