@@ -13,29 +13,51 @@ from rnnbook import data, evaluate, experiments
 @pytest.fixture(scope="module")
 def small(table):
     return experiments.clinical_evaluation(
-        table, {"mlp-features": 3}, splits=("recording",), seeds=(0, 1), n_boot=50
-    )
+        table, {"mlp-features": 3}, splits=("recording",), seeds=(0, 1), n_boot=50,
+        also={"recording": ("intracranial",)},
+    )  # fmt: skip
 
 
 def test_each_run_keeps_its_best_validation_epoch(small):
-    for run, _, _ in small.runs.values():
+    for scored in small.runs.values():
+        run = scored.run
         h = run.history
         assert len(h.valid_acc) == 3  # the budget, no early stop
         assert h.best_epoch == 1 + h.valid_acc.index(max(h.valid_acc))
-        assert run.trainer.evaluate(run.data.X_valid, run.data.y_valid)[1] == pytest.approx(
-            h.valid_acc[h.best_epoch - 1]
-        )
+        kept = run.trainer.evaluate(run.data.X_valid, run.data.y_valid)[1]
+        assert kept == pytest.approx(h.valid_acc[h.best_epoch - 1])
 
 
 def test_rows_intervals_and_runs(small, table):
     t = small.table
-    assert len(t) == 2 * 2  # two seeds, two levels
+    assert len(t) == 2 * 2 * 2  # two seeds, two levels, two sets of rows
     assert set(t["level"]) == {"row", "recording"} and set(t["seed"]) == {0, 1}
-    assert t["prevalence"].iloc[0] == pytest.approx(0.2)  # 1 in 5 rows is a seizure: a count
+    assert set(t["task"]) == {"binary", "intracranial"} and set(t["trained_on"]) == {"binary"}
+    binary = t[t["task"] == "binary"]
+    assert binary["prevalence"].iloc[0] == pytest.approx(0.2)  # 1 in 5 rows: a count
     assert set(small.intervals["metric"]) == {"auroc", "auprc"}
-    run, p_test, groups = small.runs["binary", "recording", "mlp-features", 0]
+    scored = small.runs["binary", "recording", "mlp-features", 0]
     test = data.task_rows(data.split_by_recording(table).test, "binary")
-    assert (groups == test["recording"].to_numpy()).all()  # the test rows' recordings, in order
-    row = t[(t["seed"] == 0) & (t["level"] == "row")].iloc[0]
-    assert row["auroc"] == pytest.approx(evaluate.roc_auc(run.data.y_test.numpy(), p_test))
+    assert (scored.groups == test["recording"].to_numpy()).all()  # the test rows, in order
+    assert (scored.y == scored.run.data.y_test.numpy()).all()
+    row = t[(t["seed"] == 0) & (t["level"] == "row") & (t["task"] == "binary")].iloc[0]
+    assert row["auroc"] == pytest.approx(evaluate.roc_auc(scored.y, scored.p))
+    assert row["accuracy"] == pytest.approx(scored.run.test_accuracy)
     assert np.isfinite(row["threshold"])
+
+
+def test_intracranial_rows_are_scored_by_the_binary_run_without_training_again(small, table):
+    binary = small.runs["binary", "recording", "mlp-features", 1]
+    intra = small.runs["intracranial", "recording", "mlp-features", 1]
+    assert intra.run is binary.run  # the same trained model
+    test = data.task_rows(data.split_by_recording(table).test, "intracranial")
+    assert (intra.groups == test["recording"].to_numpy()).all()
+    assert set(test["recording"].str[0]) == {"S", "F", "N"}  # no surface EEG (Z, O)
+    assert (intra.y == data.labels_for(test["y"].to_numpy(), "intracranial")).all()
+    keep = np.isin(binary.groups, intra.groups)
+    assert (intra.p == binary.p[keep]).all()  # the binary run's probabilities, on those rows
+    t = small.table
+    row = t[(t["task"] == "intracranial") & (t["seed"] == 1) & (t["level"] == "row")].iloc[0]
+    assert row["prevalence"] == pytest.approx(1 / 3)  # S against N and F: a count
+    assert row["trained_on"] == "binary"
+    assert row["auroc"] == pytest.approx(evaluate.roc_auc(intra.y, intra.p))

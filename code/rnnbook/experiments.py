@@ -21,7 +21,8 @@ run goes through `rnnbook.train.train`.
   `visit_forecast` (log bilirubin visits ahead, with and without teacher forcing, with paired
   patient-bootstrap differences, `forecast_differences`);
 * clinical evaluation -- `clinical_evaluation`: seizure detectors trained with several seeds
-  on both splits, scored as a clinician would (`rnnbook.evaluate`);
+  on both splits, scored as a clinician would (`rnnbook.evaluate`), also on a subset of their
+  rows (the intracranial ones) without training again;
 * attention -- `readout_comparison`: a GRU read out by its last state, the mean or max of its
   states or additive attention, and a small Transformer (`rnnbook.attention`), over seeds;
   `seed_spread` gives each model's mean, standard deviation and 95 % interval over the seeds.
@@ -30,6 +31,7 @@ run goes through `rnnbook.train.train`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -82,6 +84,9 @@ __all__ = [
     "forecast_items",
     "forecast_differences",
     "auroc_table",
+    "Scored",
+    "ClinicalResults",
+    "clinical_evaluation",
     "READOUT_MODELS",
     "ReadoutComparison",
     "readout_comparison",
@@ -744,15 +749,24 @@ def visit_forecast(
 # --- clinical evaluation ---------------------------------------------------------------------------
 
 
+class Scored(NamedTuple):
+    """One trained run of `clinical_evaluation`, scored on the test rows of a task."""
+
+    run: Run
+    y: np.ndarray  # (n,) the test rows' labels, 1 = seizure
+    p: np.ndarray  # (n,) the predicted probability of a seizure
+    groups: np.ndarray  # (n,) the recording of each test row
+
+
 @dataclass
 class ClinicalResults:
     """What `clinical_evaluation` returns: one row per (task, split, model, seed) and level
     ("row": one-second rows; "recording": one decision per recording), the bootstrap intervals
-    over test recordings (seed 0), and the runs."""
+    over test recordings (seed 0), and the scored runs."""
 
     table: pd.DataFrame
     intervals: pd.DataFrame
-    runs: dict  # (task, split, model, seed) -> (Run, p_test, test recordings)
+    runs: dict[tuple[str, str, str, int], Scored]  # (task, split, model, seed) -> scored run
 
     def spread(self, column: str = "auroc") -> pd.DataFrame:
         """Mean, standard deviation, minimum and maximum of `column` over the seeds."""
@@ -767,6 +781,7 @@ def clinical_evaluation(
     splits: tuple[str, ...] = ("random", "recording"),
     seeds: tuple[int, ...] = (0, 1, 2),
     n_boot: int = 1000,
+    also: dict[str, tuple[str, ...]] | None = None,
 ) -> ClinicalResults:
     """Train each model (name -> epochs) with each seed on each task and split; evaluate it on
     the test part as a clinician would.
@@ -778,50 +793,71 @@ def clinical_evaluation(
     one-second row as a decision; recording-level scores average the probabilities of a
     recording's rows into one decision per recording (its threshold chosen the same way on the
     validation recordings). The 95 % intervals resample test *recordings*, not rows.
+
+    `also` (split -> tasks, e.g. ``{"recording": ("intracranial",)}``) scores the runs of that
+    split once more, without training again, on the rows of each named task, which must be a
+    subset of the trained task's rows with the same labels (the intracranial rows of the binary
+    task): its threshold is chosen on that task's validation rows. Their rows of the table carry
+    the task's name and ``trained_on``, the task the model was trained on.
     """
     rows, intervals, runs = [], [], {}
     for task in tasks_:
         for split_name in splits:
             split = data.make_split(table, split_name)
             parts = {k: data.task_rows(getattr(split, k), task) for k in ("valid", "test")}
-            groups = {k: part["recording"].to_numpy() for k, part in parts.items()}
+            scored_on = {task: {k: np.ones(len(part), bool) for k, part in parts.items()}}
+            for other in (also or {}).get(split_name, ()):
+                keep = {k: part.index.isin(data.task_rows(part, other).index)
+                        for k, part in parts.items()}  # fmt: skip
+                for k, part in parts.items():
+                    labels = data.labels_for(part["y"].to_numpy()[keep[k]], other)
+                    if not (labels == data.labels_for(part["y"].to_numpy()[keep[k]], task)).all():
+                        raise ValueError(f"the {other} rows are labelled otherwise in {task}")
+                scored_on[other] = keep
             for name, epochs in models.items():
                 d = data.make_tensors(split, task, MODELS[name].recipe.standardize)
                 for seed in seeds:
                     run = train(name, d, seed=seed, epochs=epochs, patience=epochs)
-                    p_valid = evaluate.seizure_probability(
-                        run.trainer.predict(d.X_valid), d.classes
-                    )
-                    p_test = evaluate.seizure_probability(run.y_hat, d.classes)
-                    y_valid, y_test = d.y_valid.numpy(), d.y_test.numpy()
-                    runs[task, split_name, name, seed] = (run, p_test, groups["test"])
-                    levels = {
-                        "row": ((y_valid, p_valid), (y_test, p_test)),
-                        "recording": (
-                            evaluate.by_group(y_valid, p_valid, groups["valid"]),
-                            evaluate.by_group(y_test, p_test, groups["test"]),
+                    p = {
+                        "valid": evaluate.seizure_probability(
+                            run.trainer.predict(d.X_valid), d.classes
                         ),
+                        "test": evaluate.seizure_probability(run.y_hat, d.classes),
                     }
-                    for level, ((yv, pv), (yt, pt)) in levels.items():
-                        threshold = evaluate.threshold_on_validation(yv, pv)
-                        rows.append(
-                            {"task": task, "split": split_name, "model": name, "seed": seed,
-                             "level": level, "threshold": threshold,
-                             "accuracy": run.test_accuracy if level == "row" else np.nan,
-                             **evaluate.scores(yt, pt, threshold)}
-                        )  # fmt: skip
-                    if seed == seeds[0]:
-                        for metric, fn in (
-                            ("auroc", evaluate.roc_auc),
-                            ("auprc", _average_precision),
-                        ):
-                            low, high = evaluate.bootstrap_by_group(
-                                y_test, p_test, groups["test"], fn, n_boot=n_boot
-                            )
-                            intervals.append(
-                                {"task": task, "split": split_name, "model": name,
-                                 "metric": metric, "low": low, "high": high}
+                    y = {"valid": d.y_valid.numpy(), "test": d.y_test.numpy()}
+                    for on, keep in scored_on.items():
+                        yv, pv = y["valid"][keep["valid"]], p["valid"][keep["valid"]]
+                        yt, pt = y["test"][keep["test"]], p["test"][keep["test"]]
+                        gv = parts["valid"]["recording"].to_numpy()[keep["valid"]]
+                        gt = parts["test"]["recording"].to_numpy()[keep["test"]]
+                        runs[on, split_name, name, seed] = Scored(run, yt, pt, gt)
+                        accuracy = float(np.mean(run.y_hat.argmax(1).numpy()[keep["test"]] == yt))
+                        levels = {
+                            "row": ((yv, pv), (yt, pt)),
+                            "recording": (evaluate.by_group(yv, pv, gv),
+                                          evaluate.by_group(yt, pt, gt)),
+                        }  # fmt: skip
+                        for level, ((yv_, pv_), (yt_, pt_)) in levels.items():
+                            threshold = evaluate.threshold_on_validation(yv_, pv_)
+                            rows.append(
+                                {"task": on, "trained_on": task, "split": split_name,
+                                 "model": name, "seed": seed, "level": level,
+                                 "threshold": threshold,
+                                 "accuracy": accuracy if level == "row" else np.nan,
+                                 **evaluate.scores(yt_, pt_, threshold)}
                             )  # fmt: skip
+                        if seed == seeds[0]:
+                            for metric, fn in (
+                                ("auroc", evaluate.roc_auc),
+                                ("auprc", _average_precision),
+                            ):
+                                low, high = evaluate.bootstrap_by_group(
+                                    yt, pt, gt, fn, n_boot=n_boot
+                                )
+                                intervals.append(
+                                    {"task": on, "split": split_name, "model": name,
+                                     "metric": metric, "low": low, "high": high}
+                                )  # fmt: skip
     return ClinicalResults(pd.DataFrame(rows), pd.DataFrame(intervals), runs)
 
 
