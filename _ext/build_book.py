@@ -31,8 +31,10 @@ LONGEST_FIRST = [
     "book/beyond_gates",
     "book/attention",
     "book/sequence_tasks",
-    "book/vanishing_gradients",
+    "book/gated_cells",
     "book/visit_sequences",
+    "book/first_rnn",
+    "book/vanishing_gradients",
 ]
 
 
