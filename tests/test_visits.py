@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from rnnbook import data, evaluate, experiments, models, visits
+from rnnbook.train import train
 from rnnbook.utils import set_seed
 
 
@@ -221,7 +222,7 @@ def test_forecasting_on_its_own_predictions(bili):
 def test_training_with_own_forecasts_is_seeded(bili):
     """feed="own" draws how many visits each batch observes from torch's generator: seeded."""
     runs = [
-        experiments.train(
+        train(
             lambda k: models.VisitForecaster(k, num_hiddens=8, feed="own"),
             bili.d,
             experiments.VISIT_FORECAST_RECIPE,

@@ -1,0 +1,150 @@
+"""The sequence-tasks chapter: the same models on EEG in time order and shuffled (`shuffled_time`),
+and the many-to-many seizure-onset labeller (`onset_labeller`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import data, evaluate, tasks
+from ..models import (
+    MLP,
+    ConvGRU,
+    SeqClassifier,
+    SeqLabeller,
+)
+from ..recipe import Recipe
+from ..train import Run, train
+
+# The models of the shuffled-time experiment, with their recipes (name -> builder, recipe). One
+# budget for all, stated before training: SHUFFLED_TIME_EPOCHS epochs, and each run keeps the
+# epoch with the best validation accuracy (patience = the budget: no early stop, best restored).
+SHUFFLED_TIME_EPOCHS = 5
+_budget = dict(epochs=SHUFFLED_TIME_EPOCHS, patience=SHUFFLED_TIME_EPOCHS)
+SHUFFLED_TIME_MODELS = {
+    "mlp": (lambda k: MLP(num_classes=k), Recipe(lr=1e-3, **_budget)),
+    "conv-gru": (
+        lambda k: ConvGRU(num_classes=k, channels=(32, 64, 64), num_hiddens=32),
+        Recipe(**_budget),
+    ),
+    # Recurrence without convolution: does a plain GRU use the order too?
+    "gru": (
+        lambda k: SeqClassifier("gru", k, num_hiddens=32),
+        Recipe(batch_size=64, lr=3e-3, **_budget),
+    ),
+}
+
+
+def _accuracy(y: np.ndarray, predicted: np.ndarray) -> float:
+    return float(np.mean(y == predicted))
+
+
+@dataclass
+class ShuffledTime:
+    """What `shuffled_time` returns: the test accuracies and the runs behind them."""
+
+    table: pd.DataFrame  # one row per model; columns "in order", "shuffled"
+    runs: dict[tuple[str, str], Run]  # (model, "in order" or "shuffled") -> its run
+
+    def drops(self, groups: np.ndarray, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """In-order minus shuffled test accuracy of each model, paired over `groups` (the test
+        rows' recordings: both copies have the same rows, only the order of each row's samples
+        differs), with its bootstrap interval and `evaluate.verdict`. Columns diff, low, high,
+        verdict ("better": time in order scored higher)."""
+        rows = {}
+        for name in self.table.index:
+            a, b = self.runs[name, "in order"], self.runs[name, "shuffled"]
+            y = a.data.y_test.numpy()
+            diff, low, high = evaluate.paired_difference(
+                y, a.y_hat.argmax(1).numpy(), b.y_hat.argmax(1).numpy(), groups, _accuracy,
+                n_boot, seed,
+            )  # fmt: skip
+            rows[name] = dict(diff=diff, low=low, high=high,
+                              verdict=evaluate.verdict(diff, (low, high)))  # fmt: skip
+        return pd.DataFrame(rows).T.astype({c: float for c in ("diff", "low", "high")})
+
+
+def shuffled_time(
+    d: data.SeqData, models: dict | None = None, seed: int = 0, shuffle_seed: int = 1, **changes
+) -> ShuffledTime:
+    """Test accuracy of each model trained on time in order and on time shuffled.
+
+    The shuffled copy applies one fixed permutation of the steps to every row of every part
+    (`tasks.shuffle_time`). Returns the table (one row per model, columns "in order",
+    "shuffled") and the runs. `changes` override every recipe (e.g. `max_batches=2` for a
+    quick check).
+    """
+    shuffled = tasks.shuffle_time(d, seed=shuffle_seed)
+    rows, runs = {}, {}
+    for name, (build, recipe) in (models or SHUFFLED_TIME_MODELS).items():
+        for order, part in (("in order", d), ("shuffled", shuffled)):
+            runs[name, order] = train(build, part, recipe, seed=seed, **changes)
+        rows[name] = {order: runs[name, order].test_accuracy for order in ("in order", "shuffled")}
+    return ShuffledTime(pd.DataFrame(rows).T, runs)
+
+
+@dataclass
+class OnsetResult:
+    """The onset labeller's run, its test sequences, and where it raised an alarm."""
+
+    run: Run
+    test: tasks.OnsetData
+    stride: int
+    detected: torch.Tensor  # (n,) first step of the first seizure run, -1 for none
+    error_s: torch.Tensor  # (n,) |detected - true onset| in seconds (for found onsets)
+    events: dict  # tasks.onset_events: sensitivity, latency from the alarm, false alarms per hour
+    baseline_accuracy: float  # per-step accuracy of tasks.position_baseline (no EEG at all)
+    baseline: torch.Tensor  # (steps,) the position baseline's label at every step
+
+    @property
+    def found(self) -> torch.Tensor:
+        return self.detected >= 0
+
+    def versus_baseline(self, n_boot: int = 1000, seed: int = 0) -> tuple[float, float, float]:
+        """Per-step test accuracy of the labeller minus that of the position baseline, with its
+        paired bootstrap interval (`evaluate.paired_difference`) over the test *seizure
+        recordings*: each test sequence goes with the recording its seizure part was cut from.
+        (Sequences that share a seizure-free recording are not independent either, so the
+        interval, if anything, is too narrow.) Returns (diff, low, high)."""
+        y = self.run.data.y_test  # (n, steps)
+        steps = y.shape[1]
+        said = self.run.y_hat.argmax(-1).reshape(-1).numpy()
+        base = self.baseline.expand(len(y), steps).reshape(-1).numpy()
+        groups = np.repeat(self.test.sources[:, 1], steps)
+        return evaluate.paired_difference(
+            y.reshape(-1).numpy(), said, base, groups, _accuracy, n_boot, seed
+        )
+
+
+ONSET_RECIPE = Recipe(epochs=8, batch_size=32, lr=5e-3)
+
+
+def onset_labeller(
+    table: pd.DataFrame,
+    recordings: list[data.Recording],
+    stride: int = 8,
+    recipe: Recipe = ONSET_RECIPE,
+    seed: int = 0,
+    **task,
+) -> OnsetResult:
+    """Train the causal `SeqLabeller` on the onset task (split by recording) and find onsets.
+
+    `task` goes to `tasks.onset_task` (n_train=512, n_test=128, seconds=8 by default).
+    """
+    onset_data, test = tasks.onset_task(
+        data.split_by_recording(table), recordings, stride=stride, **task
+    )
+    run = train(
+        lambda k: SeqLabeller(num_classes=k, num_hiddens=32, stride=stride),
+        onset_data, recipe, seed=seed,
+    )  # fmt: skip
+    detected = tasks.detected_onsets(run.y_hat)
+    error_s = (detected - test.onset // stride).abs().float() * stride / data.SAMPLING_RATE
+    events = tasks.onset_events(run.y_hat, test.onset, stride)
+    by_position = tasks.position_baseline(onset_data.y_train)  # (steps,)
+    baseline = (onset_data.y_test == by_position).float().mean().item()
+    return OnsetResult(run, test, stride, detected, error_s, events, baseline, by_position)

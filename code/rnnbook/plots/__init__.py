@@ -1,0 +1,71 @@
+"""The chapters' figures, one module per subject; each function returns a matplotlib Figure and
+shows nothing, so a chapter can display it, glue it into a numbered figure, or save it. Importing
+the package sets how figures look and display (`rnnbook.figures`: PNGs at twice their resolution,
+the Okabe-Ito colours). The concept diagrams drawn without data are in `rnnbook.diagrams`; the
+two that the chapters call from here, the task categories and the unrolled network, are
+re-exported.
+
+| module | chapters |
+|---|---|
+| `eeg` | the data (one second of each class), sequence tasks (the onset labeller) |
+| `first_rnn` | a first recurrent network (the scalar recurrence's memory) |
+| `bptt` | back-propagation through time (truncation error, cost against length) |
+| `gradients` | vanishing gradients, gated cells (gradient flows, gates, the long-gap task) |
+| `training` | training, clinical evaluation (learning curves, confusion, ROC, reliability) |
+| `visits` | patient visits (trajectories, AUROC intervals, forecast errors) |
+| `beyond` | beyond the gated cell, attention (remedies, cost against length, attention weights) |
+"""
+
+from __future__ import annotations
+
+from ..diagrams.graphs import plot_task_categories, plot_unrolled_rnn
+from ..figures import OKABE_ITO
+from .beyond import plot_attention_weights, plot_cost_vs_length, plot_initial_flows, plot_remedies
+from .bptt import plot_bptt_cost, plot_truncation_errors
+from .eeg import plot_class_segments, plot_onset
+from .first_rnn import plot_scalar_memory
+from .gradients import (
+    plot_gate_activations,
+    plot_gradient_flows,
+    plot_long_gap_accuracy,
+    plot_long_gap_examples,
+    plot_memory_gates,
+    plot_step_gradients,
+)
+from .training import plot_confusion, plot_history, plot_learning_curves, plot_reliability, plot_roc
+from .visits import (
+    plot_auroc_intervals,
+    plot_forecast_errors,
+    plot_visit_trajectories,
+    visits_outcome,
+)
+
+__all__ = [
+    "OKABE_ITO",
+    "plot_class_segments",
+    "plot_onset",
+    "plot_scalar_memory",
+    "plot_truncation_errors",
+    "plot_bptt_cost",
+    "plot_gate_activations",
+    "plot_gradient_flows",
+    "plot_step_gradients",
+    "plot_long_gap_accuracy",
+    "plot_memory_gates",
+    "plot_long_gap_examples",
+    "plot_history",
+    "plot_learning_curves",
+    "plot_confusion",
+    "plot_roc",
+    "plot_reliability",
+    "visits_outcome",
+    "plot_visit_trajectories",
+    "plot_auroc_intervals",
+    "plot_forecast_errors",
+    "plot_remedies",
+    "plot_initial_flows",
+    "plot_cost_vs_length",
+    "plot_attention_weights",
+    "plot_task_categories",
+    "plot_unrolled_rnn",
+]
