@@ -18,8 +18,14 @@ def plot_remedies(spread: pd.DataFrame, groups: dict[str, list[str]], chance: fl
     ``spread``: ``experiments.long_gap_spread`` (index (model, gap_seconds); columns mean, min,
     max). ``groups``: panel title -> the models it shows, the first being the baseline (black).
     """
-    fig, axes = plt.subplots(1, len(groups), figsize=(3.4 * len(groups), 3.6), sharey=True)
-    for ax, (title, names) in zip(np.atleast_1d(axes), groups.items(), strict=True):
+    # At most two panels a row, so that the figure fits the page's column at full size.
+    ncols = min(2, len(groups))
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.3 * nrows), sharey=True,
+                             squeeze=False)  # fmt: skip
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    for ax, (title, names) in zip(axes.flat, groups.items(), strict=False):
         for k, name in enumerate(names):
             rows = spread.xs(name, level="model")
             gaps = rows.index.to_numpy(dtype=float) + 0.12 * (k - (len(names) - 1) / 2)
@@ -32,8 +38,9 @@ def plot_remedies(spread: pd.DataFrame, groups: dict[str, list[str]], chance: fl
         ax.set_xlabel("gap between cue and answer (s)")
         ax.set_ylim(0.4, 1.0)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7, loc="lower left")
-    np.atleast_1d(axes)[0].set_ylabel("test accuracy")
+        ax.legend(fontsize=7.5, loc="lower left")
+    for row in axes:
+        row[0].set_ylabel("test accuracy")
     fig.tight_layout()
     return fig
 

@@ -140,9 +140,14 @@ def plot_memory_gates(gates: dict[str, tuple[np.ndarray, np.ndarray]]) -> plt.Fi
     ``gates``: {model name: (at initialisation, after training)}, each ``(num_hiddens,)`` from
     ``longrange.memory_gate``. One panel per model; a unit whose gate is near 1 keeps its memory.
     """
-    fig, axes = plt.subplots(1, len(gates), figsize=(4 * len(gates), 3.4), sharey=True,
+    # At most two panels a row, so that the figure fits the page's column at full size.
+    ncols = min(2, len(gates))
+    nrows = -(-len(gates) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.2 * nrows), sharey=True,
                              squeeze=False)  # fmt: skip
-    for ax, (name, (before, after)) in zip(axes[0], gates.items(), strict=True):
+    for ax in axes.flat[len(gates):]:
+        ax.set_visible(False)
+    for ax, (name, (before, after)) in zip(axes.flat, gates.items(), strict=False):
         rank = np.arange(1, len(before) + 1)
         ax.plot(rank, np.sort(before), "o-", ms=3, color="0.6", label="at initialisation")
         ax.plot(rank, np.sort(after), "o-", ms=3, color="C2", label="after training")
@@ -150,7 +155,8 @@ def plot_memory_gates(gates: dict[str, tuple[np.ndarray, np.ndarray]]) -> plt.Fi
         ax.set_xlabel("hidden unit (sorted)")
         ax.set_ylim(0, 1)
         ax.grid(True, alpha=0.3)
-    axes[0, 0].set_ylabel("mean gate value over the gap")
+    for row in axes:
+        row[0].set_ylabel("mean gate value over the gap")
     axes[0, 0].legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
