@@ -24,7 +24,9 @@ Accessibility (WCAG 2.1 A/AA, checked by axe-core in `make test-site`), and the 
 - templates/ overrides two of the theme's components (see each file): the search field and the
   light/dark switch, whose accessible names left out their visible text.
 - static/favicon.svg: the site's icon (html.favicon in _config.yml).
-- static/rnnbook.css: a link colour with enough contrast on the pale boxes of the light scheme.
+- static/rnnbook.css: a link colour with enough contrast on the pale boxes of the light scheme;
+  pages that fit (equations and tables scroll in the column, code and outputs wrap, captions).
+- static/rnnbook-scroll.js: a table or equation that scrolls is focusable by keyboard.
 - Interactive figures (rnnbook.interactive): the pages that hold one get the vega, vega-lite and
   vega-embed scripts (static/vega/, served by the site: no CDN) and static/rnnbook-vega.js.
 - Bibliography entries: docutils marks each with role="doc-biblioentry", deprecated in DPUB-ARIA
@@ -97,5 +99,6 @@ def setup(app):
     app.connect("html-page-context", bibliography_as_list)
     app.connect("html-page-context", interactive_figures, priority=400)
     app.add_css_file("rnnbook.css")
+    app.add_js_file("rnnbook-scroll.js")  # scrolling tables and equations are keyboard-reachable
     app.connect("html-page-context", dedupe_scripts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

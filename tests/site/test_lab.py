@@ -216,7 +216,8 @@ def test_chapter_opens_as_a_notebook_and_runs(lab, context, chapter):
     )
     assert not raw, f"MyST not rendered: {raw[:3]}"
     if any("$" in cell.source for cell in expected.cells if cell.cell_type == "markdown"):
-        tab.wait_for_selector(".jp-MarkdownCell .katex", timeout=30_000)  # math is typeset
+        # Math is typeset (attached: the first formula may sit in a collapsed solution).
+        tab.wait_for_selector(".jp-MarkdownCell .katex", state="attached", timeout=30_000)
     tab.evaluate("() => document.fonts.ready.then(() => true)")
     shot = SCREENSHOTS / f"lab--{chapter.replace('/', '__')}.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
