@@ -2,29 +2,60 @@
 makes IPython draw every matplotlib Figure as a PNG at twice the resolution it is shown at
 (IPython's "retina" format), whatever matplotlib's backend is: with `MPLBACKEND=Agg` in the
 environment (common on servers and CI) the inline backend is not active, and a displayed or glued
-Figure would otherwise show only as text. It also sets matplotlib's colour cycle ("C0", "C1", ...)
-to the Okabe-Ito palette, whose colours stay distinct with the common colour-vision deficiencies;
-its order keeps the hues of matplotlib's default cycle where the chapters name them: C0 blue, C1
-orange, C2 green, C3 vermillion (red), C4 reddish purple. Figures keep a white background, so they
-stay legible in the site's dark scheme.
+Figure would otherwise show only as text.
+
+A figure wider than the page's column (`COLUMN_INCHES`) is shown shrunk to it, and its text with
+it; before it is drawn, `readable` raises any text that would then be smaller than
+`MIN_TEXT_PX` pixels to that size, so every figure is legible at its displayed size.
+
+It also sets matplotlib's colour cycle ("C0", "C1", ...) to the Okabe-Ito palette, whose colours
+stay distinct with the common colour-vision deficiencies; its order keeps the hues of
+matplotlib's default cycle where the chapters name them: C0 blue, C1 orange, C2 green, C3
+vermillion (red), C4 reddish purple. Figures keep a white background, so they stay legible in the
+site's dark scheme.
 """
 
 from __future__ import annotations
 
 import matplotlib as mpl
 
+COLUMN_INCHES = 7.5  # the site's text column at a desktop width (about 750 CSS px at 100 dpi)
+MIN_TEXT_PX = 9.0  # the smallest text a figure may show, in CSS pixels
+PX_PER_POINT = 100 / 72  # figures are shown at 100 CSS px per inch
+
+
+def readable(fig) -> None:
+    """Raise every text of `fig` to at least `MIN_TEXT_PX` at the size the page shows it."""
+    from matplotlib.text import Text
+
+    for _ in range(2):  # larger text can widen the figure's tight box: measure again
+        width = fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches, as it is saved
+        shown = min(1.0, COLUMN_INCHES / width)  # the column shrinks a wider figure
+        smallest = MIN_TEXT_PX / (PX_PER_POINT * shown)  # points
+        for text in fig.findobj(Text):
+            if text.get_text() and text.get_fontsize() < smallest:
+                text.set_fontsize(smallest)
+
+
+def _retina_png(fig, **kwargs):
+    from IPython.core.pylabtools import retina_figure
+
+    readable(fig)
+    return retina_figure(fig, base64=True, **kwargs)
+
 
 def _draw_figures_as_png() -> None:
     try:
         from IPython import get_ipython
-        from IPython.core.pylabtools import select_figure_formats
+        from matplotlib.figure import Figure
     except ImportError:  # no IPython: nothing displays figures
         return
     shell = get_ipython()
     if shell is not None and hasattr(shell, "kernel"):
-        # "retina": PNGs at twice the pixels, shown at their usual size, so that they stay sharp
-        # on high-resolution screens and when a phone's browser zooms in.
-        select_figure_formats(shell, {"retina"}, bbox_inches="tight")
+        formatters = shell.display_formatter.formatters
+        formatters["image/png"].for_type(Figure, lambda fig: _retina_png(fig, bbox_inches="tight"))
+        for other in ("image/jpeg", "image/svg+xml", "application/pdf"):
+            formatters[other].pop(Figure, None)
 
 
 _draw_figures_as_png()
