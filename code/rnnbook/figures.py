@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-COLUMN_INCHES = 7.5  # the site's text column at a desktop width (about 750 CSS px at 100 dpi)
+COLUMN_INCHES = 6.7  # a figure's width in the site's column at a desktop width (673 CSS px, measured)
 MIN_TEXT_PX = 9.0  # the smallest text a figure may show, in CSS pixels
 PX_PER_POINT = 100 / 72  # figures are shown at 100 CSS px per inch
 
