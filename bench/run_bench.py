@@ -27,6 +27,7 @@ from rnnbook.cli import DEFAULT_THREADS
 from rnnbook.data import TASKS
 from rnnbook.evaluate import write_json
 from rnnbook.models import MODELS, RECOMMENDED
+from rnnbook.timing import cpu_name
 from rnnbook.utils import set_threads
 
 HERE = Path(__file__).resolve().parent
@@ -35,23 +36,13 @@ SPLITS = ("random", "recording")
 
 def machine() -> dict:
     return {
-        "cpu": _cpu_name(),
+        "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "python": platform.python_version(),
         "torch": torch.__version__,
         "platform": platform.platform(),
     }
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def key(model: str, task: str, split: str) -> str:

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-COLUMN_INCHES = 6.7  # a figure's width in the site's column at a desktop width (673 CSS px, measured)
+COLUMN_INCHES = (
+    6.7  # a figure's width in the site's column at a desktop width (673 CSS px, measured)
+)
 MIN_TEXT_PX = 9.0  # the smallest text a figure may show, in CSS pixels
 PX_PER_POINT = 100 / 72  # figures are shown at 100 CSS px per inch
 
@@ -35,6 +37,21 @@ def readable(fig) -> None:
         for text in fig.findobj(Text):
             if text.get_text() and text.get_fontsize() < smallest:
                 text.set_fontsize(smallest)
+
+
+def panel_grid(n: int, width: float, height: float, **kwargs):
+    """A figure of `n` panels of `width` x `height` inches, at most two a row, so that it fits
+    the column at full size; panels left over in the last row are hidden. Returns (fig, axes),
+    `axes` a 2-D array (`axes.flat` in reading order)."""
+    import matplotlib.pyplot as plt
+
+    ncols = min(2, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False,
+                             **kwargs)  # fmt: skip
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes
 
 
 def _retina_png(fig, **kwargs):

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..figures import OKABE_ITO
+from ..figures import OKABE_ITO, panel_grid
 
 
 def plot_remedies(spread: pd.DataFrame, groups: dict[str, list[str]], chance: float = 0.5):
@@ -18,13 +18,7 @@ def plot_remedies(spread: pd.DataFrame, groups: dict[str, list[str]], chance: fl
     ``spread``: ``experiments.long_gap_spread`` (index (model, gap_seconds); columns mean, min,
     max). ``groups``: panel title -> the models it shows, the first being the baseline (black).
     """
-    # At most two panels a row, so that the figure fits the page's column at full size.
-    ncols = min(2, len(groups))
-    nrows = -(-len(groups) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.3 * nrows), sharey=True,
-                             squeeze=False)  # fmt: skip
-    for ax in axes.flat[len(groups):]:
-        ax.set_visible(False)
+    fig, axes = panel_grid(len(groups), 3.6, 3.3, sharey=True)  # at most two panels a row
     for ax, (title, names) in zip(axes.flat, groups.items(), strict=False):
         for k, name in enumerate(names):
             rows = spread.xs(name, level="model")

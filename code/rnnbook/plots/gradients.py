@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data
+from ..figures import panel_grid
 
 
 def plot_gate_activations(
@@ -140,13 +141,7 @@ def plot_memory_gates(gates: dict[str, tuple[np.ndarray, np.ndarray]]) -> plt.Fi
     ``gates``: {model name: (at initialisation, after training)}, each ``(num_hiddens,)`` from
     ``longrange.memory_gate``. One panel per model; a unit whose gate is near 1 keeps its memory.
     """
-    # At most two panels a row, so that the figure fits the page's column at full size.
-    ncols = min(2, len(gates))
-    nrows = -(-len(gates) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.2 * nrows), sharey=True,
-                             squeeze=False)  # fmt: skip
-    for ax in axes.flat[len(gates):]:
-        ax.set_visible(False)
+    fig, axes = panel_grid(len(gates), 3.6, 3.2, sharey=True)  # at most two panels a row
     for ax, (name, (before, after)) in zip(axes.flat, gates.items(), strict=False):
         rank = np.arange(1, len(before) + 1)
         ax.plot(rank, np.sort(before), "o-", ms=3, color="0.6", label="at initialisation")
