@@ -38,6 +38,9 @@ ORANGE, SKY_BLUE, GREEN, VERMILLION, BLUE, PURPLE = (
     "#CC79A7",
 )
 GREY = "#888888"
+# The EEG traces: the page's own text colour (SVG's currentColor: near-black on the light scheme,
+# near-white on the dark one), so a trace never looks like the grid's grey on either.
+TRACE = "currentColor"
 
 
 class VegaLite:
@@ -232,7 +235,7 @@ def gate_traces(
             "width": "container",
             "height": 100,
             "transform": only,
-            "mark": {"type": "line", "color": GREY, "strokeWidth": 1},
+            "mark": {"type": "line", "color": TRACE, "strokeWidth": 1},
             "encoding": {
                 "x": {**x, "title": None},
                 "y": {"field": "EEG", "type": "quantitative", "title": "EEG (std.)"},
@@ -376,7 +379,7 @@ def onset_probability(
                         "bind": "scales",
                     }
                 ],
-                "mark": {"type": "line", "color": GREY, "strokeWidth": 0.8, "clip": True},
+                "mark": {"type": "line", "color": TRACE, "strokeWidth": 0.8, "clip": True},
                 "encoding": {
                     "x": {**x, "title": None},
                     "y": {"field": "EEG", "type": "quantitative", "title": "EEG (std.)"},
