@@ -157,3 +157,8 @@ def test_seed_difference_is_a_paired_t_interval():
 
 def _split(t):
     return t[0], (t[1], t[2])
+
+
+def test_label_accuracy_counts_the_rows_labelled_right():
+    assert evaluate.label_accuracy([0, 1, 1, 2], [0, 1, 0, 0]) == 0.5
+    assert evaluate.label_accuracy(np.array([1, 1]), np.array([1, 1])) == 1.0

@@ -65,6 +65,12 @@ def metrics(y: torch.Tensor | np.ndarray, y_hat: torch.Tensor | np.ndarray, clas
     return out
 
 
+def label_accuracy(y: np.ndarray, predicted: np.ndarray) -> float:
+    """The share of rows whose predicted label equals the true one (labels, not logits): the
+    statistic that `paired_difference` resamples when two classifiers are compared."""
+    return float(np.mean(np.asarray(y) == np.asarray(predicted)))
+
+
 def roc_curve(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """False and true positive rates at every threshold (class 1 is positive)."""
     from sklearn.metrics import roc_curve as sk_roc

@@ -39,10 +39,6 @@ SHUFFLED_TIME_MODELS = {
 }
 
 
-def _accuracy(y: np.ndarray, predicted: np.ndarray) -> float:
-    return float(np.mean(y == predicted))
-
-
 @dataclass
 class ShuffledTime:
     """What `shuffled_time` returns: the test accuracies and the runs behind them."""
@@ -60,7 +56,7 @@ class ShuffledTime:
             a, b = self.runs[name, "in order"], self.runs[name, "shuffled"]
             y = a.data.y_test.numpy()
             diff, low, high = evaluate.paired_difference(
-                y, a.y_hat.argmax(1).numpy(), b.y_hat.argmax(1).numpy(), groups, _accuracy,
+                y, a.y_hat.argmax(1).numpy(), b.y_hat.argmax(1).numpy(), groups, evaluate.label_accuracy,
                 n_boot, seed,
             )  # fmt: skip
             rows[name] = dict(diff=diff, low=low, high=high,
@@ -116,7 +112,7 @@ class OnsetResult:
         base = self.baseline.expand(len(y), steps).reshape(-1).numpy()
         groups = np.repeat(self.test.sources[:, 1], steps)
         return evaluate.paired_difference(
-            y.reshape(-1).numpy(), said, base, groups, _accuracy, n_boot, seed
+            y.reshape(-1).numpy(), said, base, groups, evaluate.label_accuracy, n_boot, seed
         )
 
 
