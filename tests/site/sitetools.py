@@ -208,6 +208,10 @@ async () => {
       imgs: Array.from(f.querySelectorAll('img')).map((i) => ({
         alt: i.getAttribute('alt'), src: i.getAttribute('src'),
       })),
+      // An interactive figure (rnnbook.interactive): its text alternative is the aria-label.
+      interactive: Array.from(f.querySelectorAll('.rnnbook-vega')).map((v) => ({
+        alt: v.getAttribute('aria-label'), src: '',
+      })),
     })),
     code: {
       cellInputs: article.querySelectorAll('.cell_input div.highlight').length,

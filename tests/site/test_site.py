@@ -128,10 +128,11 @@ def test_no_figure_is_drawn_as_text():
 def test_figures_are_numbered_with_captions_and_alt_text(visit, page):
     for figure in visit(page).figures:
         name = figure["id"] or figure["caption"]
-        assert figure["imgs"], f"{page}: figure {name} has no image"
+        shown = figure["imgs"] + figure.get("interactive", [])
+        assert shown, f"{page}: figure {name} has no image and no interactive chart"
         assert figure["number"] and re.fullmatch(r"Fig\. \d+(\.\d+)*", figure["number"]), name
         assert figure["caption"], f"{page}: figure {name} has no caption"
-        for img in figure["imgs"]:
+        for img in shown:
             alt = (img["alt"] or "").strip()
             assert alt and alt not in img["src"], f"{page}: figure {name} has no alt text"
 
