@@ -29,12 +29,14 @@ LONGEST_FIRST = [
     "book/clinical_evaluation",
     "book/training",
     "book/beyond_gates",
-    "book/attention",
     "book/sequence_tasks",
+    "book/attention",
     "book/gated_cells",
-    "book/visit_sequences",
+    "book/healthcare_rnns",
     "book/first_rnn",
+    "book/visit_sequences",
     "book/vanishing_gradients",
+    "book/time_to_event",
 ]
 
 

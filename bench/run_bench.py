@@ -26,7 +26,7 @@ from rnnbook.checkpoints import train_and_save
 from rnnbook.cli import DEFAULT_THREADS
 from rnnbook.data import TASKS
 from rnnbook.evaluate import write_json
-from rnnbook.models import MODELS, RECOMMENDED
+from rnnbook.models import EEG_MODELS, MODELS, RECOMMENDED
 from rnnbook.timing import cpu_name
 from rnnbook.utils import set_threads
 
@@ -116,7 +116,7 @@ def plan(model_names, tasks, splits) -> list[tuple[str, str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--models", nargs="+", default=list(EEG_MODELS), choices=list(EEG_MODELS))
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=SPLITS)
     parser.add_argument("--out", default=str(HERE / "results.json"))

@@ -103,6 +103,7 @@ def test_train_on_a_users_csv(tmp_path):
         (["--lr", "inf"], "--lr: must be a finite number above 0"),
         (["--lr", "-1"], "--lr: must be a finite number above 0"),
         (["--model", "mamba"], "--model: invalid choice"),
+        (["--model", "gru-d"], "--model: 'gru-d' reads the PBC visits, not the EEG table"),
         (["--task", "three-class"], "--task: invalid choice"),
         ([], "the following arguments are required: --out"),
         (["--device", "tpu"], "--device: invalid choice"),
@@ -170,3 +171,11 @@ def test_threads_default_to_one_and_help_says_why():
     assert build_parser().parse_args(["train", "--out", "x", "--threads", "2"]).threads == 2
     result = run("train", "--help")
     assert "--threads" in result.stdout and "default 1" in result.stdout
+
+
+def test_train_and_save_refuses_a_model_of_the_visits():
+    from rnnbook.checkpoints import train_and_save
+    from rnnbook.errors import RNNBookError
+
+    with pytest.raises(RNNBookError, match="'hazard-gru' reads the PBC visits, not the EEG table"):
+        train_and_save(model="hazard-gru", task="binary", split="random", epochs=1)

@@ -7,7 +7,7 @@ import torch
 from helpers import fixed_input
 
 from rnnbook import models
-from rnnbook.models import MODELS, build_model, count_parameters
+from rnnbook.models import EEG_MODELS, MODELS, build_model, count_parameters
 
 # First three logits of row 0, for torch.manual_seed(0) and the fixed input `fixed_input()`,
 # recorded with torch 2.13.0 (CPU). A change here means a model's definition or init changed.
@@ -33,7 +33,9 @@ GOLDEN = {
 }
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+# The models of the EEG table; those of the PBC visits have their shape and golden tests in
+# test_survival.py and test_healthcare.py.
+@pytest.mark.parametrize("name", list(EEG_MODELS))
 @pytest.mark.parametrize("num_classes", [5, 2])
 def test_output_shape(name, num_classes):
     torch.manual_seed(0)
@@ -43,7 +45,7 @@ def test_output_shape(name, num_classes):
     assert torch.isfinite(y_hat).all()
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", list(EEG_MODELS))
 def test_golden_outputs(name):
     torch.manual_seed(0)
     model = build_model(name, 5).eval()
@@ -56,8 +58,13 @@ def test_registry_descriptions_and_recommended():
     assert list(MODELS) == [
         "mlp", "mlp-features", "cnn", "rnn", "lstm", "gru", "gru-scratch", "mingru",
         "mingru-seq", "minlstm", "course-gru", "conv-gru", "conv-gru-binary", "gru-last",
-        "gru-mean", "gru-max", "gru-attention", "transformer",
+        "gru-mean", "gru-max", "gru-attention", "transformer", "hazard-gru", "retain", "gru-d",
     ]  # fmt: skip
+    assert [n for n, s in MODELS.items() if s.data == "pbc-visits"] == [
+        "hazard-gru",
+        "retain",
+        "gru-d",
+    ]
     assert models.RECOMMENDED == {"five-class": "conv-gru", "binary": "conv-gru-binary"}
     assert MODELS["conv-gru"].recipe.epochs == 40 and MODELS["conv-gru-binary"].recipe.epochs == 20
 

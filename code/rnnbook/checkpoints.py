@@ -98,6 +98,8 @@ def train_and_save(
     name = model or RECOMMENDED[task]
     if name not in MODELS:
         raise RNNBookError(f"unknown model {name!r}; `rnnbook models` lists them")
+    if MODELS[name].data != "eeg":
+        raise RNNBookError(f"model {name!r} reads the PBC visits, not the EEG table")
     device = choose_device(device)  # fail on a missing GPU before training, not after
     out_dir = _output_dir(out) if out is not None else None
     recipe = MODELS[name].recipe.but(**changes)

@@ -104,10 +104,15 @@ def finite_positive_float(text: str) -> float:
 
 def _check_model(parser: argparse.ArgumentParser, name: str | None) -> None:
     """An unknown --model is an argument error (exit 2), found without importing torch first."""
-    from .models import MODELS
+    from .models import EEG_MODELS, MODELS
 
+    choices = ", ".join(EEG_MODELS)
+    if name is not None and name in MODELS and name not in EEG_MODELS:
+        parser.error(
+            f"argument --model: {name!r} reads the PBC visits, not the EEG table "
+            f"(choose from {choices})"
+        )
     if name is not None and name not in MODELS:
-        choices = ", ".join(MODELS)
         parser.error(f"argument --model: invalid choice: {name!r} (choose from {choices})")
 
 

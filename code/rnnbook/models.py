@@ -359,6 +359,27 @@ class ModelSpec:
     build: Callable[[int], nn.Module]  # num_classes -> a fresh model
     recipe: Recipe = field(default_factory=Recipe)
     category: str = "many-to-one"
+    data: str = "eeg"  # what it reads: "eeg" (the UCI table) or "pbc-visits" (rnnbook.visits)
+
+
+# The models of the PBC visits live beside their chapters' code (rnnbook.survival,
+# rnnbook.healthcare), which builds on this module; they are imported when one is built.
+def _hazard_gru(num_classes: int) -> nn.Module:
+    from .survival import HazardGRU
+
+    return HazardGRU(num_classes)
+
+
+def _retain(num_classes: int) -> nn.Module:
+    from .healthcare import RETAIN
+
+    return RETAIN(num_classes)
+
+
+def _gru_d(num_classes: int) -> nn.Module:
+    from .healthcare import GRUD
+
+    return GRUD(num_classes, dropout=0.1)
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -462,8 +483,40 @@ MODELS: dict[str, ModelSpec] = {
             lambda k: TransformerClassifier(k, samples_per_token=8),
             Recipe(epochs=20, batch_size=128, lr=5e-3),
         ),
+        # The models of the PBC visits (many-to-many: an output at every visit).
+        # Time to event (rnnbook.survival).
+        ModelSpec(
+            "hazard-gru",
+            "many-to-many survival: GRU over a patient's PBC visits (26 inputs), 16 hidden, a "
+            "discrete-time hazard per half-year interval (20) and cause at every visit",
+            _hazard_gru,
+            Recipe(epochs=40, batch_size=32, lr=3e-3, loss="hazard"),
+            "many-to-many",
+            "pbc-visits",
+        ),
+        # RETAIN and GRU-D (rnnbook.healthcare), over `visits.visit_data` / `healthcare.grud_data`.
+        ModelSpec(
+            "retain",
+            "many-to-many over PBC visits: RETAIN (Choi et al. 2016), 25 visit features, "
+            "embedding 16, two reverse-time GRUs of 16",
+            _retain,
+            Recipe(epochs=40, batch_size=32, lr=3e-3),
+            "many-to-many",
+            "pbc-visits",
+        ),
+        ModelSpec(
+            "gru-d",
+            "many-to-many over PBC visits: GRU-D (Che et al. 2018), 15 variables with masks "
+            "and times since observed, 16 hidden",
+            _gru_d,
+            Recipe(epochs=20, batch_size=64, lr=3e-3),
+            "many-to-many",
+            "pbc-visits",
+        ),
     ]
 }
+# The models `rnnbook train` and the benchmark can train on the EEG table.
+EEG_MODELS = {name: spec for name, spec in MODELS.items() if spec.data == "eeg"}
 RECOMMENDED = {"five-class": "conv-gru", "binary": "conv-gru-binary"}
 
 

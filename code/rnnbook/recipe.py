@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-LOSSES = ("cross_entropy", "mse")
+LOSSES = ("cross_entropy", "mse", "hazard")
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class Recipe:
     augment: bool = False  # random crops and amplitude scaling of the training rows
     max_batches: int | None = None  # at most this many batches an epoch (brief demonstrations)
     # "cross_entropy" (classes; steps labelled -100 are ignored) or "mse" (a number per step;
-    # NaN targets are ignored): padded or unlabelled steps of many-to-many tasks cost nothing.
+    # NaN targets are ignored) or "hazard" (discrete-time survival, rnnbook.survival): padded or
+    # unlabelled steps of many-to-many tasks cost nothing.
     loss: str = "cross_entropy"
 
     def __post_init__(self) -> None:

@@ -192,8 +192,14 @@ def step_loss(y_hat: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy")
 
     "cross_entropy": labels `IGNORE_INDEX` (-100) are skipped, and `correct` counts the right
     argmax among the others. "mse": `y_hat` `(batch, [steps,] 1)` against float targets
-    `(batch, [steps])`; NaN targets are skipped and `correct` is 0.
+    `(batch, [steps])`; NaN targets are skipped and `correct` is 0. "hazard": logits
+    `(batch, steps, intervals, 1 + causes)` against `(batch, steps, 2)` targets (interval, cause;
+    -100 at padding), `rnnbook.survival.hazard_loss`; `correct` is 0.
     """
+    if loss == "hazard":  # discrete-time survival: the censored likelihood (rnnbook.survival)
+        from .survival import hazard_loss
+
+        return hazard_loss(y_hat, y)
     if loss == "mse":
         y_hat, y = y_hat.reshape(-1), y.reshape(-1)
         keep = ~torch.isnan(y)

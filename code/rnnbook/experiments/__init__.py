@@ -11,6 +11,8 @@ facts among them where they are computed, and words its comparisons from compute
 | `long_gap` | vanishing gradients, gated cells | `run_long_gap` (every cell at every gap of the long-gap task), `run_long_gap_seeds`, `long_gap_spread` |
 | `remedies` | beyond the gated cell | `REMEDY_CONFIGS`, `remedy_classifier`: orthogonal and identity initialisation, layer norm, chrono, minGRU on the long-gap task |
 | `patient_visits` | patient visits | `visit_risk`, `visit_input_ablation`, `visit_forecast`, `forecast_differences`, `auroc_table` |
+| `healthcare` | healthcare's recurrent models | `retain_risk` (RETAIN against the GRU and the Mayo score), `weights_against_mayo`, `patient_contributions`, `grud_comparison` (GRU-D and the paper's baselines under removed values) |
+| `survival` | time to event | `survival_comparison` (Mayo, time-varying Cox, recurrent hazard model), `competing_risks`, `naive_survival`, `km_by_group`, `fit_cox` |
 | `clinical` | clinical evaluation | `clinical_evaluation`: detectors over seeds and splits, scored as a clinician would |
 | `readouts` | attention | `readout_comparison` (GRU readouts and a small Transformer over seeds), `seed_spread` |
 
@@ -25,6 +27,24 @@ from .clinical import (
 from .gated_cells import (
     BRIEF,
     brief_runs,
+)
+from .healthcare import (
+    GRUD_COMPARISONS,
+    GRUD_MODELS,
+    GRUD_RECIPE,
+    GRUD_SETTINGS,
+    INPUT_GROUPS,
+    MAYO_WEIGHTS,
+    RETAIN_NAME,
+    GRUDResult,
+    RetainResult,
+    grud_builders,
+    grud_comparison,
+    mayo_per_sd,
+    patient_contributions,
+    retain_risk,
+    retain_weights,
+    weights_against_mayo,
 )
 from .long_gap import (
     LONG_GAP_CONFIGS,
@@ -78,6 +98,23 @@ from .sequence_tasks import (
     onset_labeller,
     shuffled_time,
 )
+from .survival import (
+    SURVIVAL_HORIZONS,
+    SURVIVAL_MODELS,
+    CompetingRisks,
+    CoxFits,
+    SurvivalComparison,
+    competing_risks,
+    cox_survival,
+    fit_cox,
+    follow_up,
+    km_by_group,
+    km_difference,
+    landmark_visits,
+    naive_survival,
+    start_stop,
+    survival_comparison,
+)
 
 __all__ = [
     "ShuffledTime",
@@ -123,8 +160,39 @@ __all__ = [
     "Scored",
     "ClinicalResults",
     "clinical_evaluation",
+    "SURVIVAL_MODELS",
+    "SURVIVAL_HORIZONS",
+    "follow_up",
+    "naive_survival",
+    "km_by_group",
+    "km_difference",
+    "start_stop",
+    "CoxFits",
+    "fit_cox",
+    "cox_survival",
+    "landmark_visits",
+    "SurvivalComparison",
+    "survival_comparison",
+    "CompetingRisks",
+    "competing_risks",
     "ReadoutComparison",
     "readout_comparison",
     "seed_spread",
     "READOUT_MODELS",
+    "RetainResult",
+    "retain_risk",
+    "RETAIN_NAME",
+    "MAYO_WEIGHTS",
+    "INPUT_GROUPS",
+    "mayo_per_sd",
+    "retain_weights",
+    "weights_against_mayo",
+    "patient_contributions",
+    "GRUD_MODELS",
+    "GRUD_SETTINGS",
+    "GRUD_RECIPE",
+    "GRUD_COMPARISONS",
+    "grud_builders",
+    "GRUDResult",
+    "grud_comparison",
 ]

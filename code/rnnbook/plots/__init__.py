@@ -13,6 +13,8 @@ re-exported.
 | `gradients` | vanishing gradients, gated cells (gradient flows, gates, the long-gap task) |
 | `training` | training, clinical evaluation (learning curves, confusion, ROC, reliability) |
 | `visits` | patient visits (trajectories, AUROC intervals, forecast errors) |
+| `healthcare` | healthcare's recurrent models (RETAIN's contributions, GRU-D's comparison) |
+| `survival` | time to event (follow-up, Kaplan-Meier, survival curves, calibration, incidence) |
 | `beyond` | beyond the gated cell, attention (remedies, cost against length, attention weights) |
 """
 
@@ -31,6 +33,14 @@ from .gradients import (
     plot_long_gap_examples,
     plot_memory_gates,
     plot_step_gradients,
+)
+from .healthcare import plot_grud_auroc, plot_patient_contributions
+from .survival import (
+    plot_calibration,
+    plot_follow_up,
+    plot_incidence,
+    plot_kaplan_meier,
+    plot_visit_curves,
 )
 from .training import plot_confusion, plot_history, plot_learning_curves, plot_reliability, plot_roc
 from .visits import (
@@ -62,6 +72,13 @@ __all__ = [
     "plot_visit_trajectories",
     "plot_auroc_intervals",
     "plot_forecast_errors",
+    "plot_patient_contributions",
+    "plot_grud_auroc",
+    "plot_follow_up",
+    "plot_kaplan_meier",
+    "plot_visit_curves",
+    "plot_calibration",
+    "plot_incidence",
     "plot_remedies",
     "plot_initial_flows",
     "plot_cost_vs_length",

@@ -1,0 +1,76 @@
+"""Healthcare's recurrent models: RETAIN's contributions beside the Mayo score's, over a
+patient's visits; GRU-D and its baselines under each missingness setting."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..figures import OKABE_ITO
+
+# Bar colours: Okabe-Ito without its black (the dots are black), then a grey.
+BAR_COLOURS = [c for c in OKABE_ITO if c != "#000000"] + ["#999999"]
+
+
+def _stacked(ax, years: np.ndarray, parts: pd.DataFrame, width: float) -> None:
+    """Signed stacked bars: positive parts upwards from 0, negative ones downwards."""
+    up, down = np.zeros(len(years)), np.zeros(len(years))
+    for i, (name, values) in enumerate(parts.items()):
+        v = values.to_numpy()
+        base = np.where(v >= 0, up, down)
+        ax.bar(years, v, width, bottom=base, color=BAR_COLOURS[i % len(BAR_COLOURS)], label=name, edgecolor="white",
+               linewidth=0.4)  # fmt: skip
+        up, down = up + np.maximum(v, 0), down + np.minimum(v, 0)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def plot_patient_contributions(frames: dict) -> plt.Figure:
+    """For each patient (`frames`: title -> `experiments.patient_contributions`), two panels
+    stacked: RETAIN's logit at every visit split by input group (bars) with the logit itself
+    (black dots), then the Mayo score's split of the same visits by its five inputs."""
+    n = len(frames)
+    fig, axes = plt.subplots(2 * n, 1, figsize=(6.7, 2.9 * 2 * n))
+    for i, (title, frame) in enumerate(frames.items()):
+        years = frame["years"].to_numpy()
+        width = 0.6 * (np.min(np.diff(years)) if len(years) > 1 else 1.0)
+        ax = axes[2 * i]
+        retain = frame.filter(like="RETAIN: ").rename(columns=lambda c: c.removeprefix("RETAIN: "))
+        _stacked(ax, years, retain, width)
+        ax.plot(years, frame["logit"], "o", color="black", ms=4, label="logit (sum + bias)")
+        ax.set_title(f"{title}: RETAIN", fontsize=10)
+        ax.set_ylabel("log-odds of death\nwithin 2 years")
+        ax.legend(fontsize=7, ncol=3, loc="upper left")
+        ax = axes[2 * i + 1]
+        mayo = frame.filter(like="Mayo: ").rename(columns=lambda c: c.removeprefix("Mayo: "))
+        _stacked(ax, years, mayo, width)
+        ax.plot(years, mayo.sum(axis=1), "o", color="black", ms=4, label="sum")
+        ax.set_title(f"{title}: Mayo score", fontsize=10)
+        ax.set_ylabel("Mayo score minus\nits training mean")
+        ax.set_xlabel("years since registration (one bar a visit)")
+        ax.legend(fontsize=7, ncol=3, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_grud_auroc(aurocs: pd.DataFrame) -> plt.Figure:
+    """Test AUROC of every run (small dots, one a seed) and its mean over seeds (large marker),
+    one row per missingness setting (top first), one colour and marker per model."""
+    settings = list(dict.fromkeys(aurocs["setting"]))
+    models = list(dict.fromkeys(aurocs["model"]))
+    fig, ax = plt.subplots(figsize=(6.7, 0.8 * len(settings) + 1.4))
+    y0 = np.arange(len(settings))[::-1]
+    for i, name in enumerate(models):
+        offset = (i - (len(models) - 1) / 2) * 0.16
+        for y, setting in zip(y0, settings, strict=True):
+            a = aurocs[(aurocs["model"] == name) & (aurocs["setting"] == setting)]["auroc"]
+            ax.plot(a, np.full(len(a), y + offset), ".", color=f"C{i}", ms=4, alpha=0.7)
+            ax.plot(a.mean(), y + offset, "osD^"[i % 4], color=f"C{i}", ms=7,
+                    label=name if y == y0[0] else None)  # fmt: skip
+    ax.set_yticks(y0, settings)
+    ax.set_xlabel("AUROC, death within two years of a visit (test patients)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    fig.tight_layout()
+    return fig
