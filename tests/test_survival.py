@@ -182,3 +182,47 @@ def test_registered_hazard_model_builds():
     assert spec.recipe.loss == "hazard" and spec.category == "many-to-many"
     out = spec.build(2)(torch.ones(3, 4, 26))
     assert out.shape == (3, 4, 20, 3)
+
+
+def test_significant_figures():
+    from rnnbook.experiments.survival import significant
+
+    values = (2817.72, 175.759, 0.0654, 3.0, 1.034)
+    assert [significant(v) for v in values] == ["2820", "176", "0.0654", "3.00", "1.03"]
+
+
+def test_verdicts_and_calibration_in_words():
+    import pandas as pd
+
+    from rnnbook.experiments import survival as tte
+
+    metrics = ("Harrell's C", "Brier at 1 y")
+    index = pd.MultiIndex.from_tuples(
+        [(m, a, b) for m in metrics for a, b in tte.COMPARISONS],
+        names=["metric", "model", "against"],
+    )
+    verdicts = ["better"] + ["no measurable difference"] * 4 + ["worse"]
+    diffs = pd.DataFrame({"diff": 0.0, "lo": 0.0, "hi": 0.0, "verdict": verdicts}, index=index)
+    calibration = pd.DataFrame({
+        "model": [tte.MAYO] * 3, "horizon": [5] * 3, "group": [1, 2, 3], "patients": 20,
+        "predicted": [0.6, 0.9, 0.99], "observed": [0.3, 0.9, 1.0],
+        "lo": [0.1, 0.7, 1.0], "hi": [0.5, 1.0, 1.0],
+    })  # fmt: skip
+    c = tte.SurvivalComparison(None, {}, None, diffs, calibration, None, {})
+    assert c.measurable() == (
+        "the recurrent model against the time-varying Cox model on Harrell's C (better); "
+        "the time-varying Cox model against the Mayo score on Brier at 1 y (worse)"
+    )
+    assert c.answer().startswith("Only in part") and "better in 1 and worse in none" in c.answer()
+    counts = c.verdict_counts()
+    assert counts.to_numpy().sum() == 6
+    assert counts.loc["the time-varying Cox model against the Mayo score", "worse"] == 1
+    # The safest third had no death: no interval, not checked; the riskiest third misses.
+    assert c.calibration_words() == (
+        "the riskiest third by the Mayo score at 5 years (predicted survival too high)"
+    )
+    all_fine = calibration.assign(predicted=[0.3, 0.9, 0.99])
+    assert (
+        tte.SurvivalComparison(None, {}, None, diffs, all_fine, None, {}).calibration_words()
+        == "none"
+    )

@@ -50,3 +50,9 @@ def test_no_comparable_pair():
     one_line(
         lambda: survival.concordance_index([1.0, 2.0], [0, 0], [0.1, 0.2]), "no comparable pairs"
     )
+
+
+def test_hazard_ratios_of_an_unknown_fit():
+    from rnnbook.experiments.survival import CoxFits
+
+    one_line(lambda: CoxFits(None, None, None).hazard_ratios("first"), "which is 'first'")

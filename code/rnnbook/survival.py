@@ -334,15 +334,15 @@ def hazard_targets(
 def hazard_loss(y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, int, int]:
     """The censored negative log-likelihood of a discrete-time hazard model, per visit.
 
-    `y_hat` (..., K, 1 + C) logits: at every interval k, a softmax over "no event" and the C
-    causes gives the hazards h_{k,c} (the chance of cause c in interval k, having reached it).
-    `y` (..., 2): interval j and cause c (`hazard_targets`); -100 marks padding. A visit adds
-    -sum_{k<j} log(1 - sum_c h_{k,c}) for the intervals survived, and -log h_{j,c} if the event of
-    cause c happened in interval j. Returns (mean over visits, 0, visits counted), as the
-    Trainer's `step_loss`.
+    `y_hat` (..., K, 1 + R) logits: at every interval k, a softmax over "no event" and the R
+    causes gives the hazards lambda_{k,c} (the chance of cause c in interval k, having reached
+    it). `y` (..., 2): interval j and cause c (`hazard_targets`); -100 marks padding. A visit
+    adds -sum_{k<j} log(1 - sum_c lambda_{k,c}) for the intervals survived, and
+    -log lambda_{j,c} if the event of cause c happened in interval j. Returns (mean over visits,
+    0, visits counted), as the Trainer's `step_loss`.
     """
     K = y_hat.shape[-2]
-    logp = torch.log_softmax(y_hat.reshape(-1, K, y_hat.shape[-1]), dim=-1)  # (visits, K, 1 + C)
+    logp = torch.log_softmax(y_hat.reshape(-1, K, y_hat.shape[-1]), dim=-1)  # (visits, K, 1 + R)
     y = y.reshape(-1, 2)
     keep = y[:, 0] >= 0
     logp, j, c = logp[keep], y[keep, 0], y[keep, 1]
@@ -360,15 +360,15 @@ def hazard_loss(y_hat: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, int
 
 
 def predicted_survival(y_hat: torch.Tensor) -> np.ndarray:
-    """S at the end of each interval, from logits (..., K, 1 + C): S_k = prod_{m<=k} (1 - sum_c
-    h_{m,c}). Returns (..., K), float64."""
+    """S at the end of each interval, from logits (..., K, 1 + R): S_k = prod_{m<=k} (1 - sum_c
+    lambda_{m,c}). Returns (..., K), float64."""
     logp = torch.log_softmax(torch.as_tensor(y_hat, dtype=torch.float64), dim=-1)
     return torch.exp(torch.cumsum(logp[..., 0], dim=-1)).numpy()
 
 
 def predicted_incidence(y_hat: torch.Tensor) -> np.ndarray:
     """The cumulative incidence of each cause at the end of each interval, from logits
-    (..., K, 1 + C): F_{k,c} = sum_{m<=k} S_{m-1} h_{m,c}. Returns (..., K, C), float64."""
+    (..., K, 1 + R): F_{k,c} = sum_{m<=k} S_{m-1} lambda_{m,c}. Returns (..., K, R), float64."""
     p = torch.softmax(torch.as_tensor(y_hat, dtype=torch.float64), dim=-1)
     s = torch.cumprod(p[..., 0], dim=-1)
     s_before = torch.cat([torch.ones_like(s[..., :1]), s[..., :-1]], dim=-1)
@@ -407,7 +407,7 @@ class HazardGRU(nn.Module):
         packed = pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False)
         out, _ = self.rnn(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[1])
-        y_hat = self.head(self.drop(out))  # (batch, max_visits, K * (1 + C))
+        y_hat = self.head(self.drop(out))  # (batch, max_visits, K * (1 + R))
         return y_hat.reshape(*X.shape[:2], self.num_intervals, 1 + self.num_causes)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evaluate, survival, visits
+from ..errors import RNNBookError
 from ..train import Run, train
 
 YEAR = 365.25
@@ -116,6 +117,24 @@ class CoxFits:
     varying: object  # CoxTimeVaryingFitter on every visit (start/stop rows)
     mayo: object  # CoxTimeVaryingFitter with the Mayo score as its only covariate
 
+    def hazard_ratios(self, which: str = "varying") -> pd.DataFrame:
+        """The hazard ratio e^beta of each covariate of one fit ("baseline", "varying" or "mayo")
+        with its 95 % interval, as strings to three significant figures."""
+        if which not in ("baseline", "varying", "mayo"):
+            raise RNNBookError(f"which is {which!r}; use 'baseline', 'varying' or 'mayo'")
+        columns = {"exp(coef)": "hazard ratio", "exp(coef) lower 95%": "95 % lo",
+                   "exp(coef) upper 95%": "95 % hi"}  # fmt: skip
+        table = getattr(self, which).summary[list(columns)].rename(columns=columns)
+        return table.map(significant)
+
+
+def significant(value: float, digits: int = 3) -> str:
+    """`value` to `digits` significant figures, without an exponent (2817.7 -> "2820")."""
+    text = np.format_float_positional(
+        float(value), precision=digits, unique=False, fractional=False, trim="k"
+    )
+    return text.rstrip(".")
+
 
 def fit_cox(table: pd.DataFrame, train_ids: np.ndarray, penalizer: float = 0.0) -> CoxFits:
     """A Cox model on the training patients' first visits, one with time-varying covariates on
@@ -178,6 +197,80 @@ class SurvivalComparison:
     calibration: pd.DataFrame  # one row per (model, horizon, third): predicted, observed, lo, hi
     cox: CoxFits
     runs: dict[str, Run]
+
+    def verdict_counts(self) -> pd.DataFrame:
+        """How many metrics gave each verdict, one row per pair of models compared."""
+        v = self.differences["verdict"]
+        pairs = [f"{NAMES[a]} against {NAMES[b]}" for _, a, b in v.index]
+        counts = pd.crosstab(np.array(pairs), v.to_numpy())
+        counts = counts.rename_axis(index="comparison", columns="verdict")
+        order = [f"{NAMES[a]} against {NAMES[b]}" for a, b in COMPARISONS]
+        columns = [w for w in evaluate.VERDICTS if w in counts.columns]
+        return counts.reindex(index=order, columns=columns, fill_value=0)
+
+    def measurable(self) -> str:
+        """The comparisons whose interval excludes 0, in words ("none" if there is none)."""
+        d = self.differences[self.differences["verdict"] != evaluate.VERDICTS[1]]
+        parts = []
+        for (a, b, verdict), rows in _groups(d):
+            parts.append(f"{NAMES[a]} against {NAMES[b]} on {_and(rows)} ({verdict})")
+        return "; ".join(parts) if parts else "none"
+
+    def answer(self) -> str:
+        """A plain answer, from the verdicts, to "is the recurrent model, which reads every
+        visit, better than the two models that read only the latest visit?"."""
+        v = self.differences.xs(GRU, level="model")["verdict"]
+        better, worse = int((v == "better").sum()), int((v == "worse").sum())
+        of = f"of its {len(v)} comparisons with the two models that read only the latest visit"
+        if better == 0 and worse == 0:
+            return f"Not measurably: in none {of} does the recurrent model differ measurably."
+        if better == 0:
+            return f"No: {of}, the recurrent model comes out worse in {worse} and better in none."
+        if worse == 0:
+            return (f"Only in part: {of}, the recurrent model comes out better in {better} and "
+                    "worse in none.")  # fmt: skip
+        return (f"The verdicts are mixed: {of}, the recurrent model comes out better in {better} "
+                f"and worse in {worse}.")  # fmt: skip
+
+    def calibration_misses(self, horizons=(2, 5)) -> pd.DataFrame:
+        """The rows of `calibration` at `horizons` whose interval of observed survival does not
+        cover the mean predicted survival, with the direction of the miss. A third with no death
+        by the horizon (observed survival 1, an interval of no width) is not checked."""
+        c = self.calibration[self.calibration["horizon"].isin(horizons)]
+        checked = c[c["lo"] < c["hi"]]
+        miss = checked[
+            (checked["predicted"] < checked["lo"]) | (checked["predicted"] > checked["hi"])
+        ]
+        return miss.assign(
+            direction=np.where(miss["predicted"] > miss["hi"], "too high", "too low")
+        )
+
+    def calibration_words(self, horizons=(2, 5)) -> str:
+        """`calibration_misses` in words ("none" if every interval covers its prediction)."""
+        thirds = {1: "the riskiest third", 2: "the middle third", 3: "the safest third"}
+        parts = [
+            f"{thirds[r.group]} by {NAMES[r.model]} at {r.horizon} years "
+            f"(predicted survival {r.direction})"
+            for r in self.calibration_misses(horizons).itertuples()
+        ]
+        return _and(parts) if parts else "none"
+
+
+NAMES = {MAYO: "the Mayo score", COX: "the time-varying Cox model", GRU: "the recurrent model"}
+
+
+def _and(items) -> str:
+    """["a", "b", "c"] -> "a, b and c"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _groups(d: pd.DataFrame):
+    """(model, against, verdict) and the metrics with that verdict, in the table's order."""
+    keys = {}
+    for (metric, a, b), verdict in d["verdict"].items():
+        keys.setdefault((a, b, verdict), []).append(metric)
+    return keys.items()
 
 
 def visit_survival(
@@ -350,8 +443,8 @@ def competing_risks(table: pd.DataFrame, vd: visits.VisitData, one_cause: Run,
             obs = aj(np.arange(len(r_l)))
             b_pred = [pred[r].mean() for r in rng_rows]
             b_obs = [aj(r) for r in rng_rows]
-            rows[(name, h)] = {"predicted": pred.mean(), "pred lo": survival.interval(b_pred)[0],
-                               "pred hi": survival.interval(b_pred)[1], "Aalen-Johansen": obs,
+            rows[(name, h)] = {"predicted": pred.mean(), "predicted lo": survival.interval(b_pred)[0],
+                               "predicted hi": survival.interval(b_pred)[1], "Aalen-Johansen": obs,
                                "AJ lo": survival.interval(b_obs)[0], "AJ hi": survival.interval(b_obs)[1]}  # fmt: skip
     predicted = pd.DataFrame(rows).T
     predicted.index.names = ["cause", "years after the landmark"]

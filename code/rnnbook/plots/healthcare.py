@@ -28,49 +28,56 @@ def _stacked(ax, years: np.ndarray, parts: pd.DataFrame, width: float) -> None:
 
 def plot_patient_contributions(frames: dict) -> plt.Figure:
     """For each patient (`frames`: title -> `experiments.patient_contributions`), two panels
-    stacked: RETAIN's logit at every visit split by input group (bars) with the logit itself
-    (black dots), then the Mayo score's split of the same visits by its five inputs."""
+    stacked: RETAIN's logit at every visit split by input group (bars above and below zero)
+    with the logit itself (black dots: the bars' net sum plus the bias), then the Mayo score's
+    split of the same visits by its five inputs (dots: their net sum). One legend, above the
+    panels (the Mayo score's five inputs have the colours of RETAIN's first five groups)."""
     n = len(frames)
-    fig, axes = plt.subplots(2 * n, 1, figsize=(6.7, 2.9 * 2 * n))
+    fig, axes = plt.subplots(2 * n, 1, figsize=(6.7, 2.6 * 2 * n + 1.0), layout="constrained")
     for i, (title, frame) in enumerate(frames.items()):
         years = frame["years"].to_numpy()
         width = 0.6 * (np.min(np.diff(years)) if len(years) > 1 else 1.0)
         ax = axes[2 * i]
         retain = frame.filter(like="RETAIN: ").rename(columns=lambda c: c.removeprefix("RETAIN: "))
         _stacked(ax, years, retain, width)
-        ax.plot(years, frame["logit"], "o", color="black", ms=4, label="logit (sum + bias)")
+        ax.plot(years, frame["logit"], "o", color="black", ms=4,
+                label="net sum (for RETAIN plus its bias: the logit)")  # fmt: skip
         ax.set_title(f"{title}: RETAIN", fontsize=10)
         ax.set_ylabel("log-odds of death\nwithin 2 years")
-        ax.legend(fontsize=7, ncol=3, loc="upper left")
+        if i == 0:
+            handles, labels = ax.get_legend_handles_labels()
         ax = axes[2 * i + 1]
         mayo = frame.filter(like="Mayo: ").rename(columns=lambda c: c.removeprefix("Mayo: "))
         _stacked(ax, years, mayo, width)
-        ax.plot(years, mayo.sum(axis=1), "o", color="black", ms=4, label="sum")
+        ax.plot(years, mayo.sum(axis=1), "o", color="black", ms=4)
         ax.set_title(f"{title}: Mayo score", fontsize=10)
         ax.set_ylabel("Mayo score minus\nits training mean")
         ax.set_xlabel("years since registration (one bar a visit)")
-        ax.legend(fontsize=7, ncol=3, loc="upper left")
-    fig.tight_layout()
+    order = list(range(1, len(handles))) + [0]  # the groups first, the dots last
+    fig.legend([handles[k] for k in order], [labels[k] for k in order], loc="outside upper center",
+               ncol=3, fontsize=9, frameon=False)  # fmt: skip
     return fig
 
 
 def plot_grud_auroc(aurocs: pd.DataFrame) -> plt.Figure:
-    """Test AUROC of every run (small dots, one a seed) and its mean over seeds (large marker),
-    one row per missingness setting (top first), one colour and marker per model."""
+    """Test AUROC of every run (filled dots, one a seed) and its mean over seeds (a larger
+    hollow marker, drawn under the dots), one row per missingness setting (top first), one
+    colour and marker per model."""
     settings = list(dict.fromkeys(aurocs["setting"]))
     models = list(dict.fromkeys(aurocs["model"]))
-    fig, ax = plt.subplots(figsize=(6.7, 0.8 * len(settings) + 1.4))
+    fig, ax = plt.subplots(figsize=(6.7, 0.9 * len(settings) + 1.0), layout="constrained")
     y0 = np.arange(len(settings))[::-1]
     for i, name in enumerate(models):
-        offset = (i - (len(models) - 1) / 2) * 0.16
+        offset = (i - (len(models) - 1) / 2) * 0.18
         for y, setting in zip(y0, settings, strict=True):
             a = aurocs[(aurocs["model"] == name) & (aurocs["setting"] == setting)]["auroc"]
-            ax.plot(a, np.full(len(a), y + offset), ".", color=f"C{i}", ms=4, alpha=0.7)
-            ax.plot(a.mean(), y + offset, "osD^"[i % 4], color=f"C{i}", ms=7,
-                    label=name if y == y0[0] else None)  # fmt: skip
+            ax.plot(a.mean(), y + offset, "osD^"[i % 4], color=f"C{i}", ms=9, mfc="none", mew=1.4,
+                    zorder=2, label=name if y == y0[0] else None)  # fmt: skip
+            ax.plot(a, np.full(len(a), y + offset), "o", color=f"C{i}", ms=3.5, zorder=3)
     ax.set_yticks(y0, settings)
+    ax.set_ylim(y0.min() - 0.5, y0.max() + 0.5)
     ax.set_xlabel("AUROC, death within two years of a visit (test patients)")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.22))
-    fig.tight_layout()
+    fig.legend(loc="outside lower center", ncol=4, fontsize=9, frameon=False,
+               title="hollow: mean over seeds; dots: one seed each", title_fontsize=9)  # fmt: skip
     return fig

@@ -56,37 +56,40 @@ def plot_kaplan_meier(panels: dict[str, dict[str, pd.DataFrame]]) -> plt.Figure:
     return fig
 
 
-def plot_visit_curves(curves: np.ndarray, days: np.ndarray, width: float, end: float,
-                      died: bool) -> plt.Figure:  # fmt: skip
+def plot_visit_curves(curves: np.ndarray, days: np.ndarray, visit_numbers, width: float,
+                      end: float, died: bool, until: float | None = None) -> plt.Figure:  # fmt: skip
     """The survival curves one model predicts at successive visits of one patient, each drawn
-    from its visit onwards on the time since entry, and the patient's end of follow-up."""
-    fig, ax = plt.subplots(figsize=(COLUMN_INCHES, 3.6))
+    from its visit onwards on the time since entry, and the patient's end of follow-up.
+    `visit_numbers` label the curves; the time axis ends at `until` (years; default: where the
+    last curve ends). The legend sits below the axes, clear of the axis label."""
+    fig, ax = plt.subplots(figsize=(COLUMN_INCHES, 4.4), layout="constrained")
     K = curves.shape[1]
-    for i, (S, day) in enumerate(zip(curves, days, strict=True)):
+    for i, (S, day, number) in enumerate(zip(curves, days, visit_numbers, strict=True)):
         start = day / 365.25
         t = start + np.arange(K + 1) * width
         ax.step(t, np.r_[1.0, S], where="post", color=plt.cm.viridis(i / max(len(days) - 1, 1)),
-                label=f"visit {i + 1} (year {start:.1f})")  # fmt: skip
+                label=f"visit {number} (year {start:.1f})")  # fmt: skip
     ax.axvline(end, color="C3" if died else "C0", ls="--", lw=1.5,
                label="death" if died else "end of follow-up")  # fmt: skip
+    ax.set_xlim(0, until if until is not None else days[-1] / 365.25 + K * width)
     ax.set_xlabel("years since entry")
     ax.set_ylabel("predicted survival")
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=9, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fig.legend(fontsize=9, ncol=3, loc="outside lower center")
     return fig
 
 
-def plot_calibration(calibration: pd.DataFrame, horizons=(2, 5)) -> plt.Figure:
+def plot_calibration(calibration: pd.DataFrame, horizons=(2, 5), dodge: float = 0.02) -> plt.Figure:
     """Mean predicted survival against the Kaplan-Meier survival (with its interval) of each
-    third of the patients, one panel per horizon (stacked), one marker per model."""
+    third of the patients, one panel per horizon (stacked), one marker per model; the models'
+    markers are shifted sideways by `dodge` each so that none hides another."""
     fig, axes = plt.subplots(len(horizons), 1, figsize=(COLUMN_INCHES * 0.8, 3.4 * len(horizons)))
     models = list(dict.fromkeys(calibration["model"]))
     for ax, h in zip(np.atleast_1d(axes), horizons, strict=True):
         for i, name in enumerate(models):
             c = calibration[(calibration["model"] == name) & (calibration["horizon"] == h)]
-            ax.errorbar(c["predicted"] + 0.006 * (i - 1), c["observed"],
+            ax.errorbar(c["predicted"] + dodge * (i - (len(models) - 1) / 2), c["observed"],
                         yerr=[c["observed"] - c["lo"], c["hi"] - c["observed"]],
                         fmt="osD"[i], color=f"C{i}", capsize=3, label=name)  # fmt: skip
         ax.plot([0, 1], [0, 1], color="0.5", ls=":", lw=1)
