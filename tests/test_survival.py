@@ -213,7 +213,9 @@ def test_verdicts_and_calibration_in_words():
         "the recurrent model against the time-varying Cox model on Harrell's C (better); "
         "the time-varying Cox model against the Mayo score on Brier at 1 y (worse)"
     )
-    assert c.answer().startswith("Only in part") and "better in 1 and worse in none" in c.answer()
+    assert (
+        c.answer().startswith("On some measures") and "better in 1 and worse in none" in c.answer()
+    )
     counts = c.verdict_counts()
     assert counts.to_numpy().sum() == 6
     assert counts.loc["the time-varying Cox model against the Mayo score", "worse"] == 1

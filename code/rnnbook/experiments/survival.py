@@ -227,7 +227,8 @@ class SurvivalComparison:
         if better == 0:
             return f"No: {of}, the recurrent model comes out worse in {worse} and better in none."
         if worse == 0:
-            return (f"Only in part: {of}, the recurrent model comes out better in {better} and "
+            lead = "Yes" if better == len(v) else "On some measures"
+            return (f"{lead}: {of}, the recurrent model comes out better in {better} and "
                     "worse in none.")  # fmt: skip
         return (f"The verdicts are mixed: {of}, the recurrent model comes out better in {better} "
                 f"and worse in {worse}.")  # fmt: skip
