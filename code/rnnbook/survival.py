@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 
 from .errors import RNNBookError
+from .models import VisitGRU
 
 # --- checking input ---------------------------------------------------------------------------------
 
@@ -375,15 +375,16 @@ def predicted_incidence(y_hat: torch.Tensor) -> np.ndarray:
     return torch.cumsum(s_before[..., None] * p[..., 1:], dim=-2).numpy()
 
 
-class HazardGRU(nn.Module):
+class HazardGRU(VisitGRU):
     """Many-to-many survival: at every visit, a discrete-time hazard for each of `num_intervals`
     intervals after it and each of `num_causes` causes.
 
     X is a padded batch of patients `(batch, max_visits, 1 + features)` as `visits.visit_data`
     gives (channel 0 is 1 at a real visit; the features include the years since the previous
-    visit). The batch is packed and the GRU runs forward, so the output at visit t reads visits
-    1..t only. Returns logits `(batch, max_visits, num_intervals, 1 + num_causes)`; index 0 of
-    the last axis is "no event in this interval" (`hazard_loss`, `predicted_survival`).
+    visit). It is `models.VisitGRU` (packed, causal: the output at visit t reads visits 1..t
+    only) with a head of `num_intervals * (1 + num_causes)` outputs, reshaped into logits
+    `(batch, max_visits, num_intervals, 1 + num_causes)`; index 0 of the last axis is "no event
+    in this interval" (`hazard_loss`, `predicted_survival`).
     """
 
     def __init__(
@@ -394,20 +395,11 @@ class HazardGRU(nn.Module):
         num_intervals: int = 20,
         dropout: float = 0.1,
     ):
-        super().__init__()
+        super().__init__(num_intervals * (1 + num_causes), input_size, num_hiddens, dropout)
         self.num_intervals, self.num_causes = num_intervals, num_causes
-        self.rnn = nn.GRU(input_size, num_hiddens, batch_first=True)
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(num_hiddens, num_intervals * (1 + num_causes))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-
-        lengths = X[:, :, 0].sum(dim=1).round().long().clamp(min=1).cpu()  # (batch,)
-        packed = pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[1])
-        y_hat = self.head(self.drop(out))  # (batch, max_visits, K * (1 + R))
+        y_hat = super().forward(X)  # (batch, max_visits, K * (1 + R))
         return y_hat.reshape(*X.shape[:2], self.num_intervals, 1 + self.num_causes)
 
 
