@@ -78,13 +78,16 @@ class Evil:
         return (os.system, ("touch pwned",))
 
 
-def long_gap_model(cell: str, memory_bias=None, input_size: int = 32, seed: int = 0):
-    """The long-gap experiment's untrained two-class classifier, seeded as `train` seeds it."""
+def long_gap_model(
+    cell: str, memory_bias=None, input_size: int = 32, seed: int = 0, num_hiddens: int = 32
+):
+    """The memory experiments' untrained two-class classifier, seeded as `train` seeds it (32
+    hidden units as on the long-gap task; `experiments.ORDER_HIDDENS` for the temporal order)."""
     from rnnbook.experiments import long_gap_classifier
     from rnnbook.utils import set_seed
 
     set_seed(seed)
-    return long_gap_classifier(cell, memory_bias, input_size)(2)
+    return long_gap_classifier(cell, memory_bias, input_size, num_hiddens)(2)
 
 
 def fixed_input(batch: int = 4, seq_len: int = 178):

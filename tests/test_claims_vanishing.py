@@ -47,8 +47,14 @@ def scaled_rnns():
 
 @pytest.fixture(scope="module")
 def four_seconds(recordings):
-    """The chapter's 4-second-gap task, seed 0 (the sequences its seed-0 runs train and test on)."""
-    return tasks.make_long_gap_data(recordings, 4.0, seed=0)
+    """The gated-cells chapter's 4-second-gap temporal-order task, seed 0 (the sequences its
+    seed-0 runs train and test on)."""
+    return tasks.make_order_data(recordings, 4.0, seed=0)
+
+
+def order_model(cell, bias=None, seed=0):
+    """The temporal-order experiment's untrained classifier (16 hidden units)."""
+    return long_gap_model(cell, bias, seed=seed, num_hiddens=experiments.ORDER_HIDDENS)
 
 
 def test_at_initialisation_all_three_cells_lose_the_first_step(rows):
@@ -151,16 +157,16 @@ def test_every_model_learns_the_task_without_a_gap(recordings):
 
 
 def test_memory_bias_raises_the_initial_gradient_less_than_the_direct_path_predicts(four_seconds):
-    """First-step ratios of the untrained models on the 4-s test sequences (27 steps: 5 of cue,
-    22 of gap, so 26 step-to-step Jacobians). Measured: RNN 5e-8, LSTM 4e-6, GRU 6e-6; the bias
-    of 1 multiplies the LSTM's by 1.5e3 and the GRU's by 3e2, less than (sigma(1)/0.5)^26 =
-    1.9e4, the gain of the direct path through the gates alone."""
+    """First-step ratios of the untrained models on the 4-s temporal-order test sequences (32
+    steps: 10 of markers, 22 of gap, so 31 step-to-step Jacobians). Measured: LSTM 8.4e-7, GRU
+    1.4e-7; the bias of 1 multiplies the LSTM's by 2.9e3 and the GRU's by 2.3e3, less than
+    (sigma(1)/0.5)^31 = 1.3e5, the gain of the direct path through the gates alone."""
     X, y = four_seconds.X_test, four_seconds.y_test
     n_jacobians = X.shape[1] - 1
-    assert n_jacobians == tasks.steps_for(tasks.CUE_SECONDS) + tasks.steps_for(4.0) - 1 == 26
+    assert n_jacobians == 2 * tasks.steps_for(tasks.CUE_SECONDS) + tasks.steps_for(4.0) - 1 == 31
     predicted = (1 / (1 + np.exp(-1.0)) / 0.5) ** n_jacobians
     ratio = {
-        name: gradients.first_step_ratio(long_gap_model(cell, bias, seed=0), X, y)
+        name: gradients.first_step_ratio(order_model(cell, bias), X, y)
         for name, (cell, bias) in experiments.LONG_GAP_CONFIGS.items()
     }
     for name in experiments.LONG_GAP_CONFIGS:
@@ -171,26 +177,26 @@ def test_memory_bias_raises_the_initial_gradient_less_than_the_direct_path_predi
 
 
 def test_the_lstm_ratio_approaches_the_direct_path_as_the_bias_grows(four_seconds):
-    """The chapter's exercise: measured ratio / sigmoid(b)^26 = 198, 18, 5.3, 2.1 for b = 0-3."""
+    """The chapter's exercise: measured ratio / sigmoid(b)^31 = 590, 40, 7.9, 2.9 for b = 0-3."""
     X, y = four_seconds.X_test, four_seconds.y_test
     n = X.shape[1] - 1
     excess = []
     for b in (0.0, 1.0, 2.0, 3.0):
-        ratio = gradients.first_step_ratio(long_gap_model("lstm", b, seed=0), X, y)
+        ratio = gradients.first_step_ratio(order_model("lstm", b), X, y)
         excess.append(ratio / (1 / (1 + np.exp(-b))) ** n)
     assert all(e > 1 for e in excess)
     assert excess == sorted(excess, reverse=True)
 
 
 def test_the_memory_bias_opens_the_initial_gates(four_seconds):
-    """Mean memory gate of each unit over the gap of the 4-s test sequences, untrained: most
-    open 0.57 (LSTM) at PyTorch's initialisation, 0.76 with the forget bias 1, 0.75 for the GRU
-    with the update bias 1 (sigmoid(1) = 0.73)."""
-    cue_steps = tasks.steps_for(tasks.CUE_SECONDS)
+    """Mean memory gate of each unit over the gap of the 4-s temporal-order test sequences,
+    untrained: most open 0.58 (LSTM) at PyTorch's initialisation, 0.75 with the forget bias 1,
+    0.75 for the GRU with the update bias 1 (sigmoid(1) = 0.73)."""
+    gap_start = 2 * tasks.steps_for(tasks.CUE_SECONDS)
     X = four_seconds.X_test
 
     def gates(cell, bias):
-        return gradients.memory_gate(long_gap_model(cell, bias, seed=0), X, first_step=cue_steps)
+        return gradients.memory_gate(order_model(cell, bias), X, first_step=gap_start)
 
     plain = gates("lstm", None)
     assert 0.4 < plain.mean() < 0.6 and plain.max() < 0.65

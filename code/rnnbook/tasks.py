@@ -14,7 +14,16 @@
   EEG, the *cue*, recorded during a seizure (set S, label 1) or away from one (sets N and F,
   label 0); a *gap* of seizure-free intracranial EEG (N and F) from another recording follows.
   The model answers at the last step: did the sequence open with a seizure? Only the cue
-  carries the label, so the longer the gap, the further back the answer must be carried.
+  carries the label, so the longer the gap, the further back the answer must be carried. The cue
+  is loud, though: a model that sees every step at once finds a seizure second anywhere in the
+  sequence, so this task tests whether a *recurrent* model can carry it, not whether the answer
+  needs memory (`rnnbook.baselines` scores the order-free models that solve it).
+- `make_order_data`, the temporal-order task (after Hochreiter & Schmidhuber 1997): every
+  sequence opens with two one-second *markers* of different kinds, a second of seizure (set S) and
+  a second of scalp EEG with the eyes closed (set O), in random order; the gap of seizure-free
+  intracranial EEG follows. The label is which came first (1: the seizure). Both classes hold the
+  same two markers, so any summary that ignores the order of the steps scores chance: only a
+  model that remembers the order, across the gap, can answer.
 
 For the long-gap task, `samples_per_step` consecutive samples (32 by default) form one time step,
 by reshaping: nothing is learned or averaged, so `input_size = 32` and one second of EEG (173.61
@@ -36,6 +45,7 @@ from . import data
 
 CUE_SETS = {"S": 1, "N": 0, "F": 0}  # set of the cue's recording -> label (1 = seizure)
 GAP_SETS = ("N", "F")  # the gap: seizure-free intracranial EEG, whatever the label
+ORDER_MARKERS = ("S", "O")  # the temporal-order task's markers: label 1 when S comes first
 SAMPLES_PER_STEP = 32
 CUE_SECONDS = 1.0
 MAX_GAP_SECONDS = 8.0  # gap offsets leave room for this much, so that all gaps are nested
@@ -247,14 +257,16 @@ def steps_for(seconds: float, samples_per_step: int = SAMPLES_PER_STEP) -> int:
 
 
 def recordings_by_part(
-    recordings: list[data.Recording], seed: int = data.SEED
+    recordings: list[data.Recording],
+    seed: int = data.SEED,
+    sets: tuple[str, ...] = tuple(CUE_SETS),
 ) -> dict[str, list[data.Recording]]:
-    """The recordings of sets S, N and F in each part of the split by recording.
+    """The recordings of ``sets`` (by default S, N and F) in each part of the split by recording.
 
     ``{"train": [...], "valid": [...], "test": [...]}``; no recording is in two parts.
     """
     split = data.split_by_recording(data.uci_table(recordings), seed)
-    wanted = set(CUE_SETS) | set(GAP_SETS)
+    wanted = set(sets)
     parts = {}
     for name in PARTS:
         names = set(getattr(split, name)["recording"])
@@ -331,6 +343,81 @@ def make_long_gap_data(
         task="binary",
         split="recording",
         classes=("seizure-free cue", "seizure cue"),
+        mean=mean,
+        std=std,
+    )
+
+
+# --- the temporal-order task ---------------------------------------------------------------------
+
+
+def draw_order_sequences(
+    recordings: list[data.Recording],
+    n: int,
+    gap_seconds: float,
+    rng: np.random.Generator,
+    samples_per_step: int = SAMPLES_PER_STEP,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` sequences of the temporal-order task from ``recordings``: raw samples and labels.
+
+    Each opens with two markers of ``CUE_SECONDS``, one from a random recording of each set of
+    ``ORDER_MARKERS`` at a random offset, in random order (label 1: the first set's marker first);
+    a gap from a random recording of ``GAP_SETS`` follows. As in ``draw_sequences``, every random
+    number is drawn before the gap's length is used, so the gaps are nested.
+
+    Returns ``X`` ``(n, seq_len, samples_per_step)`` float64 and ``y`` ``(n,)`` int64, with
+    ``seq_len = 2 * steps_for(CUE_SECONDS) + steps_for(gap_seconds)``.
+    """
+    marker_len = steps_for(CUE_SECONDS, samples_per_step) * samples_per_step  # in samples
+    gap_len = steps_for(gap_seconds, samples_per_step) * samples_per_step
+    room = steps_for(MAX_GAP_SECONDS, samples_per_step) * samples_per_step
+    if not 0 <= gap_len <= room:
+        raise ValueError(f"gap_seconds must be in [0, {MAX_GAP_SECONDS}], got {gap_seconds}")
+    pools = [[r for r in recordings if r.set == s] for s in (*ORDER_MARKERS, "gap")]
+    pools[2] = [r for r in recordings if r.set in GAP_SETS]
+    if not all(pools):
+        raise ValueError(f"need recordings of sets {ORDER_MARKERS} and {GAP_SETS}")
+
+    y = rng.permutation(np.arange(n) % 2)  # balanced labels, in random order
+    pick = rng.random((n, 3))  # which recording of each pool, as a fraction of the pool
+    starts = rng.integers(0, data.SAMPLES_PER_RECORDING - room + 1, size=(n, 3))
+    X = np.empty((n, 2 * marker_len + gap_len))
+    for i in range(n):
+        first, second = (0, 1) if y[i] == 1 else (1, 0)
+        for slot, k in enumerate((first, second, 2)):
+            rec = pools[k][int(pick[i, k] * len(pools[k]))]
+            length = gap_len if k == 2 else marker_len
+            X[i, slot * marker_len : slot * marker_len + length] = rec.samples[
+                starts[i, k] : starts[i, k] + length
+            ]
+    return X.reshape(n, -1, samples_per_step), y.astype(np.int64)
+
+
+def make_order_data(
+    recordings: list[data.Recording],
+    gap_seconds: float,
+    sizes: tuple[int, int, int] = SIZES,
+    samples_per_step: int = SAMPLES_PER_STEP,
+    seed: int = 0,
+) -> data.SeqData:
+    """The temporal-order task with a gap of ``gap_seconds``, as ``make_long_gap_data`` builds
+    the long-gap task: parts from disjoint recordings, standardised with the training part's
+    recordings (all of its sets), nested gaps."""
+    sets = (*ORDER_MARKERS, *GAP_SETS)
+    parts = recordings_by_part(recordings, sets=sets)
+    train_samples = np.concatenate([r.samples for r in parts["train"]]).astype(np.float64)
+    mean, std = float(train_samples.mean()), float(train_samples.std())
+    tensors = []
+    for k, (name, n) in enumerate(zip(PARTS, sizes, strict=True)):
+        rng = np.random.default_rng([seed, k])  # one stream per part, whatever the gap
+        X, y = draw_order_sequences(parts[name], n, gap_seconds, rng, samples_per_step)
+        X = torch.tensor((X - mean) / std, dtype=torch.float32)  # (n, seq_len, samples_per_step)
+        tensors += [X, torch.from_numpy(y)]
+    return data.SeqData(
+        *tensors,
+        task="binary",
+        split="recording",
+        classes=("scalp EEG first", "seizure first"),
         mean=mean,
         std=std,
     )

@@ -8,12 +8,12 @@ facts among them where they are computed, and words its comparisons from compute
 |---|---|---|
 | `sequence_tasks` | sequence tasks | `shuffled_time` (the same models on time in order and shuffled), `onset_labeller` (the many-to-many seizure-onset labeller) |
 | `gated_cells` | gated cells | `brief_runs`: RNN, LSTM and GRU classifiers after the same brief training, for their gates and gradients |
-| `long_gap` | vanishing gradients, gated cells | `run_long_gap` (every cell at every gap of the long-gap task), `run_long_gap_seeds`, `long_gap_spread` |
+| `long_gap` | vanishing gradients, gated cells | `run_long_gap` (every cell at every gap of the temporal-order or long-gap task), `run_long_gap_seeds`, `long_gap_spread` |
 | `remedies` | beyond the gated cell | `REMEDY_CONFIGS`, `remedy_classifier`: orthogonal and identity initialisation, layer norm, chrono, minGRU on the long-gap task |
 | `patient_visits` | patient visits | `visit_risk`, `visit_input_ablation`, `visit_forecast`, `forecast_differences`, `auroc_table` |
 | `healthcare` | healthcare's recurrent models | `retain_risk` (RETAIN against the GRU and the Mayo score), `weights_against_mayo`, `patient_contributions`, `grud_comparison` (GRU-D and the paper's baselines under removed values) |
 | `survival` | time to event | `survival_comparison` (Mayo, time-varying Cox, recurrent hazard model), `competing_risks`, `naive_survival`, `km_by_group`, `fit_cox` |
-| `clinical` | clinical evaluation | `clinical_evaluation`: detectors over seeds and splits, scored as a clinician would |
+| `clinical` | clinical evaluation | `clinical_evaluation`: detectors over seeds and splits, scored as a clinician would; `nearest_neighbour_leak`: the random split's leak, exploited |
 | `readouts` | attention | `readout_comparison` (GRU readouts and a small Transformer over seeds), `seed_spread` |
 
 Every name is also importable from `rnnbook.experiments` itself, as the chapters do.
@@ -23,10 +23,13 @@ from .clinical import (
     ClinicalResults,
     Scored,
     clinical_evaluation,
+    nearest_neighbour_leak,
 )
 from .gated_cells import (
     BRIEF,
     brief_runs,
+    gated_cells_sentences,
+    gating_rule,
 )
 from .healthcare import (
     GRUD_COMPARISONS,
@@ -50,6 +53,9 @@ from .long_gap import (
     LONG_GAP_CONFIGS,
     LONG_GAP_HIDDENS,
     LONG_GAP_RECIPE,
+    ORDER_HIDDENS,
+    ORDER_RECIPE,
+    TASKS,
     LongGapResults,
     LongGapRun,
     LongGapSeeds,
@@ -126,6 +132,8 @@ __all__ = [
     "ONSET_RECIPE",
     "brief_runs",
     "BRIEF",
+    "gated_cells_sentences",
+    "gating_rule",
     "long_gap_classifier",
     "LongGapRun",
     "LongGapResults",
@@ -136,6 +144,9 @@ __all__ = [
     "LONG_GAP_RECIPE",
     "LONG_GAP_HIDDENS",
     "LONG_GAP_CONFIGS",
+    "ORDER_RECIPE",
+    "ORDER_HIDDENS",
+    "TASKS",
     "remedy_classifier",
     "REMEDIES",
     "REMEDY_CONFIGS",
@@ -160,6 +171,7 @@ __all__ = [
     "Scored",
     "ClinicalResults",
     "clinical_evaluation",
+    "nearest_neighbour_leak",
     "SURVIVAL_MODELS",
     "SURVIVAL_HORIZONS",
     "follow_up",

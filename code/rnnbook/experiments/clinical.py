@@ -133,3 +133,55 @@ def _average_precision(y: np.ndarray, p: np.ndarray) -> float:
     from sklearn.metrics import average_precision_score
 
     return float(average_precision_score(y, p))
+
+
+# --- the leak of the random split, shown with a model that exploits it ---------------------------
+
+
+def nearest_neighbour_leak(
+    table: pd.DataFrame,
+    seeds: tuple[int, ...] = tuple(range(10)),
+    tasks_: tuple[str, ...] = ("five-class", "binary"),
+) -> pd.DataFrame:
+    """A one-nearest-neighbour classifier on the rows' summary features, scored on both splits.
+
+    A nearest neighbour answers with the label of the most similar training row; when a sibling
+    row of the same recording is in training, that is often the one it finds. Seed *i* draws
+    both splits (`data.make_split(table, split, i)`), so the two are paired by seed. Features are
+    `models.summary_features` (the rows' statistics and band powers), standardised on the
+    training part. One row per (task, split, seed): the test accuracy and the share of test rows
+    whose nearest training row is a sibling (zero on the split by recording, by construction).
+    """
+    import torch
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from ..models import summary_features
+
+    columns = [c for c in table.columns if c.startswith("X")]
+    X = torch.tensor(table[columns].to_numpy(), dtype=torch.float32).unsqueeze(2)
+    features = pd.DataFrame(summary_features(X).numpy(), index=table.index)  # (rows, 11)
+    rows = []
+    for seed in seeds:
+        for split in ("random", "recording"):
+            s = data.make_split(table, split, seed)
+            scaler = StandardScaler().fit(features.loc[s.train.index])
+            train_f = scaler.transform(features.loc[s.train.index])
+            test_f = scaler.transform(features.loc[s.test.index])
+            nearest = KNeighborsClassifier(1).fit(train_f, np.zeros(len(train_f)))
+            _, index = nearest.kneighbors(test_f)  # (n_test, 1): the nearest training row
+            index = index[:, 0]
+            sibling = s.train["recording"].to_numpy()[index] == s.test["recording"].to_numpy()
+            for task in tasks_:
+                y_train = data.labels_for(s.train["y"].to_numpy(), task)
+                y_test = data.labels_for(s.test["y"].to_numpy(), task)
+                rows.append(
+                    {
+                        "task": task,
+                        "split": split,
+                        "seed": seed,
+                        "test_accuracy": float((y_train[index] == y_test).mean()),
+                        "sibling_share": float(sibling.mean()),
+                    }
+                )
+    return pd.DataFrame(rows)

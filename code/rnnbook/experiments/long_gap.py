@@ -1,6 +1,10 @@
-"""The long-gap experiment of the vanishing-gradients and gated-cells chapters: every cell trained
-at every gap (`run_long_gap`), over seeds (`run_long_gap_seeds`), with the spread over seeds
-(`long_gap_spread`).
+"""The memory experiments of the vanishing-gradients, gated-cells and beyond-gates chapters: every
+cell trained at every gap of a task (`run_long_gap`), over seeds (`run_long_gap_seeds`), with the
+spread over seeds (`long_gap_spread`).
+
+Two tasks (`TASKS`): the temporal-order task (`tasks.make_order_data`, which only a model that
+remembers the order can answer; trained with `ORDER_RECIPE` and `ORDER_HIDDENS`) and the
+long-gap task (`tasks.make_long_gap_data`, a loud cue to carry; `LONG_GAP_RECIPE`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,14 @@ LONG_GAP_RECIPE = Recipe(
     epochs=10, batch_size=32, lr=2e-3, weight_decay=0.0, schedule="constant", clip=1.0
 )
 LONG_GAP_HIDDENS = 32
+
+# The temporal-order task: up to 30 epochs, stopped when the validation accuracy has not risen for
+# 5 epochs (the best epoch's weights are kept), so a run that finds the order converges and one
+# that does not stops early. 16 hidden units: a smaller model pays for ten seeds.
+ORDER_RECIPE = LONG_GAP_RECIPE.but(epochs=30, patience=5)
+ORDER_HIDDENS = 16
+
+TASKS = {"order": tasks.make_order_data, "long-gap": tasks.make_long_gap_data}
 
 # The models of the experiment: name -> (cell, bias of the memory gate; None = PyTorch's init).
 LONG_GAP_CONFIGS = {
@@ -86,28 +98,36 @@ def run_long_gap(
     sizes: tuple[int, int, int] = tasks.SIZES,
     recipe: Recipe = LONG_GAP_RECIPE,
     seed: int = 0,
+    task: str = "long-gap",
+    num_hiddens: int = LONG_GAP_HIDDENS,
 ) -> LongGapResults:
-    """Train every model of ``configs`` once at every gap; measure it.
+    """Train every model of ``configs`` once at every gap of ``task`` (a key of ``TASKS``);
+    measure it.
 
-    ``configs`` maps a name to ``(cell, memory_bias)`` (``long_gap_classifier``) or to the name
-    of a remedy (``REMEDIES``, built by ``remedy_classifier``).
+    ``configs`` maps a name to ``(cell, memory_bias)`` (``long_gap_classifier`` with
+    ``num_hiddens`` units) or to the name of a remedy (``REMEDIES``, built by
+    ``remedy_classifier``).
 
     For each (name, gap): the test accuracy, the epoch at which the validation accuracy first
     reached 0.8 (the end of the plateau; NaN if never), and ``first_step_ratio`` on the test
     sequences before and after training. The table has one row per run.
     """
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of {sorted(TASKS)}")
     runs, datasets, rows = {}, {}, []
     for gap in gaps_seconds:
-        d = datasets[gap] = tasks.make_long_gap_data(recordings, gap, sizes, seed=seed)
+        d = datasets[gap] = TASKS[task](recordings, gap, sizes, seed=seed)
         for name, spec in configs.items():
             if isinstance(spec, str):  # a remedy (REMEDIES)
                 from .remedies import remedy_classifier  # remedies builds on this module
 
                 cell, bias = spec, None
-                build = remedy_classifier(spec, d.X_train.shape[2], t_max=d.X_train.shape[1])
+                build = remedy_classifier(
+                    spec, d.X_train.shape[2], t_max=d.X_train.shape[1], num_hiddens=num_hiddens
+                )
             else:
                 cell, bias = spec
-                build = long_gap_classifier(cell, bias, input_size=d.X_train.shape[2])
+                build = long_gap_classifier(cell, bias, d.X_train.shape[2], num_hiddens)
             trained = train(build, d, recipe, seed=seed)
             run = LongGapRun(
                 name,
@@ -154,7 +174,7 @@ def run_long_gap_seeds(
     recordings: list[data.Recording], seeds: tuple[int, ...] = (0, 1, 2), **kwargs
 ) -> LongGapSeeds:
     """``run_long_gap`` once per seed (``kwargs`` go to it). The seed draws both the task's
-    sequences (``tasks.make_long_gap_data``) and every model's initial weights and batches."""
+    sequences (``TASKS``) and every model's initial weights and batches."""
     results = {seed: run_long_gap(recordings, seed=seed, **kwargs) for seed in seeds}
     table = pd.concat([r.table.assign(seed=seed) for seed, r in results.items()], ignore_index=True)
     return LongGapSeeds(results, table)

@@ -109,7 +109,11 @@ def plot_step_gradients(
     return fig
 
 
-def plot_long_gap_accuracy(table: pd.DataFrame, chance: float = 0.5) -> plt.Figure:
+def plot_long_gap_accuracy(
+    table: pd.DataFrame,
+    chance: float = 0.5,
+    xlabel: str = "gap between the cue and the answer",
+) -> plt.Figure:
     """Test accuracy against the gap's length, one line per model.
 
     ``table``: ``experiments.run_long_gap(...).table`` (columns model, gap_seconds, gap_steps,
@@ -126,7 +130,7 @@ def plot_long_gap_accuracy(table: pd.DataFrame, chance: float = 0.5) -> plt.Figu
     gaps = table.drop_duplicates("gap_seconds").sort_values("gap_seconds")  # a model may skip some
     ax.set_xticks(gaps["gap_seconds"])
     ax.set_xticklabels([f"{g:g} s\n{s} steps" for g, s in zip(gaps["gap_seconds"], gaps["gap_steps"], strict=True)])  # fmt: skip
-    ax.set_xlabel("gap between the cue and the answer")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0.4, 1.0)
     ax.grid(True, alpha=0.3)
@@ -158,9 +162,14 @@ def plot_memory_gates(gates: dict[str, tuple[np.ndarray, np.ndarray]]) -> plt.Fi
 
 
 def plot_long_gap_examples(
-    X: np.ndarray, y: np.ndarray, cue_steps: int, classes=("seizure-free cue", "seizure cue")
+    X: np.ndarray,
+    y: np.ndarray,
+    cue_steps: int,
+    classes=("seizure-free cue", "seizure cue"),
+    shade: str = "cue",
 ) -> plt.Figure:
-    """One sequence of each label of the long-gap task, as EEG over time, the cue shaded.
+    """One sequence of each label of the long-gap or temporal-order task, as EEG over time, its
+    first ``cue_steps`` (the cue, or the markers) shaded and labelled ``shade``.
 
     ``X``: ``(n, seq_len, samples_per_step)`` standardised sequences; ``y``: their labels. The
     first sequence of each label is drawn; the steps are unfolded back into samples.
@@ -171,7 +180,7 @@ def plot_long_gap_examples(
         i = int(np.flatnonzero(np.asarray(y) == label)[0])
         signal = np.asarray(X[i]).reshape(-1)  # (seq_len * samples_per_step,)
         t = np.arange(len(signal)) / data.SAMPLING_RATE
-        ax.axvspan(0, cue_steps * samples_per_step / data.SAMPLING_RATE, color="0.88", label="cue")
+        ax.axvspan(0, cue_steps * samples_per_step / data.SAMPLING_RATE, color="0.88", label=shade)
         ax.plot(t, signal, lw=0.7, color="C3" if label == 1 else "C0")
         ax.set_title(f"label {label}: {classes[label]}", fontsize=9)
         ax.set_ylabel("EEG (std.)")
