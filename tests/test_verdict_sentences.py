@@ -72,7 +72,7 @@ def test_mixed_outcomes_and_the_limit_clause():
         "With the markers four seconds back, a forget-gate bias of 1 hurt the LSTM"
     )
     assert said["s_longer_8"].endswith(
-        "7 of its 10 runs were near chance at 8 s: the bias lengthens the reach of the gradient, "
+        "At 8 s, 7 of its 10 runs were near chance: the bias lengthens the reach of the gradient, "
         "but does not make it unlimited."
     )
 

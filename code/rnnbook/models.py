@@ -267,6 +267,32 @@ class SeqLabeller(nn.Module):
         return self.head(out)  # (batch, steps, num_classes)
 
 
+class WindowLabeller(nn.Module):
+    """Many-to-many without a state: the label of each step from the last `window` steps alone.
+
+    The same strided convolution as `SeqLabeller` turns `stride` samples into one step; a causal
+    convolution over the last `window` steps (padded on the left, so no step sees a later one)
+    takes the GRU's place. Run on a stream it must keep the last `window * stride` samples, its
+    whole memory, where the GRU keeps `num_hiddens` numbers of state; both answer at the end of
+    every step, with the same latency.
+    """
+
+    def __init__(
+        self, num_classes: int = 2, num_hiddens: int = 32, stride: int = 1, window: int = 4
+    ):
+        super().__init__()
+        self.stride, self.window = stride, window
+        self.embed = nn.Conv1d(1, num_hiddens, kernel_size=stride, stride=stride)
+        self.mix = nn.Conv1d(num_hiddens, num_hiddens, kernel_size=window)
+        self.head = nn.Linear(num_hiddens, num_classes)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.embed(X.transpose(1, 2)))  # (batch, num_hiddens, steps)
+        h = nn.functional.pad(h, (self.window - 1, 0))  # zeros before the first step
+        h = torch.relu(self.mix(h)).transpose(1, 2)  # (batch, steps, num_hiddens)
+        return self.head(h)  # (batch, steps, num_classes)
+
+
 class VisitGRU(nn.Module):
     """Many-to-many over a patient's visits: a risk at every visit from that visit and the earlier ones.
 

@@ -6,7 +6,7 @@ facts among them where they are computed, and words its comparisons from compute
 
 | module | chapter | what it runs |
 |---|---|---|
-| `sequence_tasks` | sequence tasks | `shuffled_time` (the same models on time in order and shuffled), `onset_labeller` (the many-to-many seizure-onset labeller) |
+| `sequence_tasks` | sequence tasks, streaming | `shuffled_time` (the same models on time in order and shuffled), `onset_labeller` (the many-to-many seizure-onset labeller), `streaming_comparison` (the labeller's state against windows of equal memory) |
 | `gated_cells` | gated cells | `brief_runs`: RNN, LSTM and GRU classifiers after the same brief training, for their gates and gradients |
 | `long_gap` | vanishing gradients, gated cells | `run_long_gap` (every cell at every gap of the temporal-order or long-gap task), `run_long_gap_seeds`, `long_gap_spread` |
 | `remedies` | beyond the gated cell | `REMEDY_CONFIGS`, `remedy_classifier`: orthogonal and identity initialisation, layer norm, chrono, minGRU on the long-gap task |
@@ -99,10 +99,15 @@ from .sequence_tasks import (
     ONSET_RECIPE,
     SHUFFLED_TIME_EPOCHS,
     SHUFFLED_TIME_MODELS,
+    STREAMING_GRU,
+    STREAMING_WINDOWS,
     OnsetResult,
     ShuffledTime,
+    Streaming,
     onset_labeller,
     shuffled_time,
+    streaming_comparison,
+    streaming_sentences,
 )
 from .survival import (
     SURVIVAL_HORIZONS,
@@ -130,6 +135,11 @@ __all__ = [
     "SHUFFLED_TIME_EPOCHS",
     "SHUFFLED_TIME_MODELS",
     "ONSET_RECIPE",
+    "Streaming",
+    "streaming_comparison",
+    "streaming_sentences",
+    "STREAMING_WINDOWS",
+    "STREAMING_GRU",
     "brief_runs",
     "BRIEF",
     "gated_cells_sentences",

@@ -87,7 +87,7 @@ def gated_cells_sentences(
         "lost ground, by {d} on average",
     )
     limit = (
-        f"{near_chance_8} of its {runs_8} runs were near chance at 8 s: the bias lengthens the "
+        f"At 8 s, {near_chance_8} of its {runs_8} runs were near chance: the bias lengthens the "
         "reach of the gradient, but does not make it unlimited."
         if near_chance_8
         else f"None of its {runs_8} runs was near chance at 8 s."

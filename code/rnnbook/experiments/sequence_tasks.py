@@ -1,5 +1,7 @@
 """The sequence-tasks chapter: the same models on EEG in time order and shuffled (`shuffled_time`),
-and the many-to-many seizure-onset labeller (`onset_labeller`).
+and the many-to-many seizure-onset labeller (`onset_labeller`); the streaming chapter: the
+labeller's state against stateless windows at equal effort, latency and memory
+(`streaming_comparison`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from ..models import (
     ConvGRU,
     SeqClassifier,
     SeqLabeller,
+    WindowLabeller,
+    count_parameters,
 )
 from ..recipe import Recipe
 from ..train import Run, train
@@ -144,3 +148,118 @@ def onset_labeller(
     by_position = tasks.position_baseline(onset_data.y_train)  # (steps,)
     baseline = (onset_data.y_test == by_position).float().mean().item()
     return OnsetResult(run, test, stride, detected, error_s, events, baseline, by_position)
+
+
+# --- where state pays: a streaming labeller against windows ---------------------------------------
+
+# The stateless labellers of the streaming comparison: name -> window, in steps of `stride`
+# samples. With 8 samples a step, 4 steps keep 32 samples, as many numbers as the GRU's state
+# (equal memory); 22 steps keep about one second.
+STREAMING_WINDOWS = {"window of 4 steps": 4, "window of 22 steps": 22}
+STREAMING_GRU = "GRU"
+
+
+@dataclass
+class Streaming:
+    """What `streaming_comparison` returns: one row per (model, seed)."""
+
+    table: pd.DataFrame  # model, seed, accuracy, memory, parameters, sensitivity, false alarms
+
+    def differences(self, value: str = "accuracy", higher_is_better: bool = True) -> pd.DataFrame:
+        """The GRU minus each window, paired by seed (`evaluate.seed_difference`): columns
+        diff, low, high, verdict ("better": the GRU scored better; for a measure such as false
+        alarms per hour, pass `higher_is_better=False`), one row per window."""
+        wide = self.table.pivot_table(index="seed", columns="model", values=value)
+        rows = {}
+        for name in dict.fromkeys(self.table["model"]):  # in the table's order
+            if name == STREAMING_GRU:
+                continue
+            diff, low, high = evaluate.seed_difference(wide[STREAMING_GRU], wide[name])
+            said = evaluate.verdict(diff, (low, high), higher_is_better)
+            rows[name] = dict(diff=diff, low=low, high=high, verdict=said)
+        return pd.DataFrame(rows).T.astype({c: float for c in ("diff", "low", "high")})
+
+
+def streaming_comparison(
+    table: pd.DataFrame,
+    recordings: list[data.Recording],
+    seeds: tuple[int, ...] = tuple(range(10)),
+    windows: dict[str, int] = STREAMING_WINDOWS,
+    stride: int = 8,
+    seconds: float = 4.0,
+    num_hiddens: int = 32,
+    recipe: Recipe = ONSET_RECIPE,
+) -> Streaming:
+    """The onset labeller (`SeqLabeller`: a GRU) against `WindowLabeller`s on the onset task.
+
+    Every model answers at the end of every step (the same latency) and trains with the same
+    recipe, seed and batches (the same effort). Seed *i* draws the task's sequences
+    (`tasks.onset_task`, split by recording) and every model's weights, so the models are paired
+    by seed. `memory` counts the numbers a model keeps between steps when it runs on a stream:
+    the GRU's state, or a window's samples. Accuracy is per step, on the test sequences;
+    sensitivity and false alarms per hour are `tasks.onset_events`'.
+    """
+    split = data.split_by_recording(table)
+    builders = {STREAMING_GRU: (lambda k: SeqLabeller(k, num_hiddens, stride), num_hiddens)}
+    for name, window in windows.items():
+        builders[name] = (
+            lambda k, w=window: WindowLabeller(k, num_hiddens, stride, w),
+            window * stride,
+        )
+    rows = []
+    for seed in seeds:
+        d, test = tasks.onset_task(split, recordings, stride=stride, seconds=seconds, seed=seed)
+        for name, (build, memory) in builders.items():
+            run = train(build, d, recipe, seed=seed)
+            events = tasks.onset_events(run.y_hat, test.onset, stride)
+            rows.append(
+                {
+                    "model": name,
+                    "seed": seed,
+                    "accuracy": run.test_accuracy,
+                    "memory": memory,
+                    "parameters": count_parameters(run.model),
+                    "sensitivity": events["sensitivity"],
+                    "false_alarms_per_hour": events["false_alarms_per_hour"],
+                }
+            )
+    return Streaming(pd.DataFrame(rows))
+
+
+def streaming_sentences(differences: pd.DataFrame, ratio: float) -> dict[str, str]:
+    """The streaming chapter's sentences from `Streaming.differences()` (rows: the window of equal
+    memory, then the wider one, which keeps `ratio` times as many numbers), with their own words
+    for each outcome (tests/test_streaming.py renders each)."""
+    equal, wide = (differences.iloc[k] for k in range(2))
+    compared = dict(
+        zip(
+            evaluate.VERDICTS,
+            ("measurably higher than", "not measurably different from", "measurably lower than"),
+            strict=True,
+        )
+    )
+    s_equal = (
+        "With the same memory, the GRU's per-step accuracy is "
+        f"{compared[equal['verdict']]} the window's (mean difference {equal['diff']:+.3f})."
+    )
+    s_wide = (
+        f"Against the window that keeps {ratio:.1f} times as many numbers, it is "
+        f"{compared[wide['verdict']]} the window's ({wide['diff']:+.3f})."
+    )
+    paid = [row["verdict"] == evaluate.VERDICTS[0] for row in (equal, wide)]
+    if all(paid):
+        s_pays = (
+            "On this task the state paid: at equal effort and latency it beat a window of the "
+            "same memory, and a window several times larger as well."
+        )
+    elif paid[0]:
+        s_pays = (
+            "On this task the state paid at equal memory; a window several times larger did "
+            "not measurably fall behind it, so the state's advantage is one of memory."
+        )
+    else:
+        s_pays = (
+            "On this task the state did not measurably pay, even at equal memory: what the "
+            "labeller needs lies within a few steps."
+        )
+    return {"s_equal": s_equal, "s_wide": s_wide, "s_pays": s_pays}

@@ -7,7 +7,7 @@ re-exported.
 
 | module | chapters |
 |---|---|
-| `eeg` | the data (one second of each class), sequence tasks (the onset labeller) |
+| `eeg` | the data (one second of each class), sequence tasks (the onset labeller), streaming (what a state and a window keep) |
 | `first_rnn` | a first recurrent network (the scalar recurrence's memory) |
 | `bptt` | back-propagation through time (truncation error, cost against length) |
 | `gradients` | vanishing gradients, gated cells (gradient flows, gates, the long-gap task) |
@@ -24,7 +24,7 @@ from ..diagrams.graphs import plot_task_categories, plot_unrolled_rnn
 from ..figures import OKABE_ITO
 from .beyond import plot_attention_weights, plot_cost_vs_length, plot_initial_flows, plot_remedies
 from .bptt import plot_bptt_cost, plot_truncation_errors
-from .eeg import plot_class_segments, plot_onset
+from .eeg import plot_class_segments, plot_onset, plot_stream_memory, plot_streaming_accuracy
 from .first_rnn import plot_scalar_memory
 from .gradients import (
     plot_gate_activations,
@@ -80,6 +80,8 @@ __all__ = [
     "plot_calibration",
     "plot_incidence",
     "plot_remedies",
+    "plot_stream_memory",
+    "plot_streaming_accuracy",
     "plot_initial_flows",
     "plot_cost_vs_length",
     "plot_attention_weights",
