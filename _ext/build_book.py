@@ -28,14 +28,15 @@ import sys
 LONGEST_FIRST = [
     "book/clinical_evaluation",
     "book/training",
-    "book/beyond_gates",
-    "book/sequence_tasks",
     "book/attention",
+    "book/sequence_tasks",
     "book/gated_cells",
+    "book/beyond_gates",
+    "book/streaming",
     "book/healthcare_rnns",
+    "book/vanishing_gradients",
     "book/first_rnn",
     "book/visit_sequences",
-    "book/vanishing_gradients",
     "book/time_to_event",
 ]
 
