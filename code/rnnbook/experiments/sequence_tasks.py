@@ -157,6 +157,8 @@ def onset_labeller(
 # (equal memory); 22 steps keep about one second.
 STREAMING_WINDOWS = {"window of 4 steps": 4, "window of 22 steps": 22}
 STREAMING_GRU = "GRU"
+# Fewer and shorter training sequences than the onset labeller's 512 of 8 s, to pay for ten seeds.
+STREAMING_TRAIN, STREAMING_SECONDS = 384, 4.0
 
 
 @dataclass
@@ -186,7 +188,8 @@ def streaming_comparison(
     seeds: tuple[int, ...] = tuple(range(10)),
     windows: dict[str, int] = STREAMING_WINDOWS,
     stride: int = 8,
-    seconds: float = 4.0,
+    seconds: float = STREAMING_SECONDS,
+    n_train: int = STREAMING_TRAIN,
     num_hiddens: int = 32,
     recipe: Recipe = ONSET_RECIPE,
 ) -> Streaming:
@@ -195,7 +198,7 @@ def streaming_comparison(
     Every model answers at the end of every step (the same latency) and trains with the same
     recipe, seed and batches (the same effort). Seed *i* draws the task's sequences
     (`tasks.onset_task`, split by recording) and every model's weights, so the models are paired
-    by seed. `memory` counts the numbers a model keeps between steps when it runs on a stream:
+    by seed, on `n_train` training sequences of `seconds` each. `memory` counts the numbers a model keeps between steps when it runs on a stream:
     the GRU's state, or a window's samples. Accuracy is per step, on the test sequences;
     sensitivity and false alarms per hour are `tasks.onset_events`'.
     """
@@ -208,7 +211,9 @@ def streaming_comparison(
         )
     rows = []
     for seed in seeds:
-        d, test = tasks.onset_task(split, recordings, stride=stride, seconds=seconds, seed=seed)
+        d, test = tasks.onset_task(
+            split, recordings, n_train=n_train, stride=stride, seconds=seconds, seed=seed
+        )
         for name, (build, memory) in builders.items():
             run = train(build, d, recipe, seed=seed)
             events = tasks.onset_events(run.y_hat, test.onset, stride)
