@@ -239,12 +239,18 @@ def onset_task(
     valid = part(table_split.valid, max(n_test // 2, 1), 1, mean, std)
     test = part(table_split.test, n_test, 2, mean, std)
     seq = data.SeqData(
-        train.X, step_labels(train.y, stride),
-        valid.X, step_labels(valid.y, stride),
-        test.X, step_labels(test.y, stride),
-        task="onset", split=table_split.name, classes=("no seizure", "seizure"),
-        mean=mean, std=std,
-    )  # fmt: skip
+        train.X,
+        step_labels(train.y, stride),
+        valid.X,
+        step_labels(valid.y, stride),
+        test.X,
+        step_labels(test.y, stride),
+        task="onset",
+        split=table_split.name,
+        classes=("no seizure", "seizure"),
+        mean=mean,
+        std=std,
+    )
     return seq, test
 
 
@@ -329,22 +335,32 @@ def make_long_gap_data(
     standardised with the mean and standard deviation of all samples of the training part's
     recordings (so the same for every gap).
     """
-    parts = recordings_by_part(recordings)
+    return _gap_task(
+        recordings,
+        tuple(CUE_SETS),
+        draw_sequences,
+        gap_seconds,
+        sizes,
+        samples_per_step,
+        seed,
+        classes=("seizure-free cue", "seizure cue"),
+    )
+
+
+def _gap_task(recordings, sets, draw, gap_seconds, sizes, samples_per_step, seed, classes):
+    """A gap task's three parts, each drawn by ``draw`` from its own recordings of ``sets``, one
+    random stream per part whatever the gap, standardised with the training part's recordings."""
+    parts = recordings_by_part(recordings, sets=sets)
     train_samples = np.concatenate([r.samples for r in parts["train"]]).astype(np.float64)
     mean, std = float(train_samples.mean()), float(train_samples.std())
     tensors = []
     for k, (name, n) in enumerate(zip(PARTS, sizes, strict=True)):
         rng = np.random.default_rng([seed, k])  # one stream per part, whatever the gap
-        X, y = draw_sequences(parts[name], n, gap_seconds, rng, samples_per_step)
+        X, y = draw(parts[name], n, gap_seconds, rng, samples_per_step)
         X = torch.tensor((X - mean) / std, dtype=torch.float32)  # (n, seq_len, samples_per_step)
         tensors += [X, torch.from_numpy(y)]
     return data.SeqData(
-        *tensors,
-        task="binary",
-        split="recording",
-        classes=("seizure-free cue", "seizure cue"),
-        mean=mean,
-        std=std,
+        *tensors, task="binary", split="recording", classes=classes, mean=mean, std=std
     )
 
 
@@ -403,21 +419,13 @@ def make_order_data(
     """The temporal-order task with a gap of ``gap_seconds``, as ``make_long_gap_data`` builds
     the long-gap task: parts from disjoint recordings, standardised with the training part's
     recordings (all of its sets), nested gaps."""
-    sets = (*ORDER_MARKERS, *GAP_SETS)
-    parts = recordings_by_part(recordings, sets=sets)
-    train_samples = np.concatenate([r.samples for r in parts["train"]]).astype(np.float64)
-    mean, std = float(train_samples.mean()), float(train_samples.std())
-    tensors = []
-    for k, (name, n) in enumerate(zip(PARTS, sizes, strict=True)):
-        rng = np.random.default_rng([seed, k])  # one stream per part, whatever the gap
-        X, y = draw_order_sequences(parts[name], n, gap_seconds, rng, samples_per_step)
-        X = torch.tensor((X - mean) / std, dtype=torch.float32)  # (n, seq_len, samples_per_step)
-        tensors += [X, torch.from_numpy(y)]
-    return data.SeqData(
-        *tensors,
-        task="binary",
-        split="recording",
+    return _gap_task(
+        recordings,
+        (*ORDER_MARKERS, *GAP_SETS),
+        draw_order_sequences,
+        gap_seconds,
+        sizes,
+        samples_per_step,
+        seed,
         classes=("scalp EEG first", "seizure first"),
-        mean=mean,
-        std=std,
     )
