@@ -197,10 +197,11 @@ def streaming_comparison(
 
     Every model answers at the end of every step (the same latency) and trains with the same
     recipe, seed and batches (the same effort). Seed *i* draws the task's sequences
-    (`tasks.onset_task`, split by recording) and every model's weights, so the models are paired
-    by seed, on `n_train` training sequences of `seconds` each. `memory` counts the numbers a model keeps between steps when it runs on a stream:
-    the GRU's state, or a window's samples. Accuracy is per step, on the test sequences;
-    sensitivity and false alarms per hour are `tasks.onset_events`'.
+    (`tasks.onset_task`, split by recording, `n_train` training sequences of `seconds` each)
+    and every model's weights, so the models are paired by seed. `memory` counts the numbers a
+    model keeps between steps when it runs on a stream: the GRU's state, or a window's samples.
+    Accuracy is per step, on the test sequences; sensitivity and false alarms per hour are
+    `tasks.onset_events`'.
     """
     split = data.split_by_recording(table)
     builders = {STREAMING_GRU: (lambda k: SeqLabeller(k, num_hiddens, stride), num_hiddens)}
