@@ -84,6 +84,15 @@ def test_each_streaming_sentence_reads_for_each_outcome():
         ("no measurable difference", "better"): "On this task the state did not measurably pay",
         ("worse", "worse"): "On this task the state did not measurably pay",
     }
+    points = {
+        ("better", "better"): "and than a window several times larger",
+        ("better", "no measurable difference"): "though not than a window several times larger",
+        ("worse", "better"): "did no better, on real EEG, with a small state than with a window",
+    }
+    for (equal, wide), end in points.items():
+        point = experiments.streaming_sentences(differences(equal, wide), 5.5)["s_point"]
+        assert point.startswith("a monitor that must answer at every step from what it has kept")
+        assert end in point
     for (equal, wide), start in pays.items():
         assert experiments.streaming_sentences(differences(equal, wide), 5.5)["s_pays"].startswith(
             start
