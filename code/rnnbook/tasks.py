@@ -19,11 +19,11 @@
   sequence, so this task tests whether a *recurrent* model can carry it, not whether the answer
   needs memory (`rnnbook.baselines` scores the order-free models that solve it).
 - `make_order_data`, the temporal-order task (after Hochreiter & Schmidhuber 1997): every
-  sequence opens with two one-second *markers* of different kinds, a second of seizure (set S) and
-  a second of scalp EEG with the eyes closed (set O), in random order; the gap of seizure-free
-  intracranial EEG follows. The label is which came first (1: the seizure). Both classes hold the
-  same two markers, so any summary that ignores the order of the steps scores chance: only a
-  model that remembers the order, across the gap, can answer.
+  sequence opens with two *markers* of about a second each (`CUE_SECONDS`), of different kinds:
+  EEG recorded during a seizure (set S) and scalp EEG with the eyes closed (set O), in random
+  order; the gap of seizure-free intracranial EEG follows. The label is which came first (1: the
+  seizure). Both classes hold the same two markers, so any summary that ignores the order of the
+  steps scores chance: only a model that remembers the order, across the gap, can answer.
 
 For the long-gap task, `samples_per_step` consecutive samples (32 by default) form one time step,
 by reshaping: nothing is learned or averaged, so `input_size = 32` and one second of EEG (173.61
