@@ -133,3 +133,33 @@ def test_run_long_gap_with_a_remedy(recordings):
     row = results.table.iloc[0]
     assert row["model"] == "IRNN" and results.runs[("IRNN", 1.0)].cell == "irnn"
     assert 0 <= row["test_accuracy"] <= 1 and row["ratio_init"] > 0
+
+
+def test_every_remedy_is_paired_with_a_model_of_the_experiment():
+    configs = experiments.REMEDY_CONFIGS
+    for remedy, (base, words) in experiments.REMEDY_PAIRS.items():
+        assert remedy in configs and base in configs and remedy != base
+        assert words.startswith("the ")
+
+
+def test_plot_remedies_draws_every_run_and_its_mean():
+    import pandas as pd
+    from matplotlib.collections import LineCollection, PathCollection
+
+    from rnnbook import plots
+
+    table = pd.DataFrame({
+        "model": ["a"] * 3 + ["b"] * 3 + ["c"] * 2,
+        "test_accuracy": [0.5, 0.52, 0.48, 0.9, 0.5, 0.95, 0.6, 0.7],
+    })  # fmt: skip
+    fig = plots.plot_remedies(table, {"one": ["a", "b"], "two": ["c"]})
+    first, second = fig.axes[:2]
+    dots = [c.get_offsets() for c in first.collections if isinstance(c, PathCollection)]
+    assert [len(d) for d in dots] == [3, 3]  # one dot per run
+    assert sorted(dots[1][:, 1]) == [0.5, 0.9, 0.95]
+    bars = [c for c in first.collections if isinstance(c, LineCollection)]
+    means = [seg[0][1] for c in bars for seg in c.get_segments()]
+    assert pytest.approx(sorted(means)) == [0.5, 2.35 / 3]
+    assert second.get_title() == "two" and [t.get_text() for t in first.get_xticklabels()] == [
+        "a", "b"
+    ]  # fmt: skip

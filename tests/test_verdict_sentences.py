@@ -1,5 +1,5 @@
-"""Every glued sentence of the gated-cells chapter's temporal-order comparisons, rendered with each
-of the three outcomes of its interval, against the text it must read as."""
+"""Every glued sentence of the gated-cells and beyond-gates chapters' temporal-order comparisons,
+rendered with each of the three outcomes of its interval, against the text it must read as."""
 
 from __future__ import annotations
 
@@ -92,3 +92,26 @@ def test_the_gating_rule_follows_the_verdicts(gate, bias):
            "cells.")
     )  # fmt: skip
     assert "{" not in rule and "}" not in rule
+
+
+@pytest.mark.parametrize(
+    "verdict, expected",
+    [
+        ("helped", "helped: 6 of its 10 runs learned the order, against 1 of the plain RNN's"),
+        (
+            "made no measurable difference",
+            "made no measurable difference: 6 of its 10 runs learned the order, against 1 of the "
+            "plain RNN's",
+        ),
+        ("hurt", "hurt: 6 of its 10 runs learned the order, against 1 of the plain RNN's"),
+    ],
+)
+def test_the_remedy_sentence_reads_for_each_outcome(verdict, expected):
+    # The chapter puts "the IRNN" before it.
+    assert experiments.remedy_sentence(verdict, 6, 1, 10, "the plain RNN") == expected
+
+
+def test_the_remedy_sentence_takes_only_the_remedy_words():
+    with pytest.raises(ValueError, match="unknown verdict"):
+        experiments.remedy_sentence("better", 6, 1, 10, "the plain RNN")
+    assert set(experiments.REMEDY_WORDS) == {"helped", "made no measurable difference", "hurt"}

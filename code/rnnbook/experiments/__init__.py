@@ -9,7 +9,7 @@ facts among them where they are computed, and words its comparisons from compute
 | `sequence_tasks` | sequence tasks, streaming | `shuffled_time` (the same models on time in order and shuffled), `onset_labeller` (the many-to-many seizure-onset labeller), `streaming_comparison` (the labeller's state against windows of equal memory) |
 | `gated_cells` | gated cells | `brief_runs`: RNN, LSTM and GRU classifiers after the same brief training, for their gates and gradients |
 | `long_gap` | vanishing gradients, gated cells | `run_long_gap` (every cell at every gap of the temporal-order or long-gap task), `run_long_gap_seeds`, `long_gap_spread` |
-| `remedies` | beyond the gated cell | `REMEDY_CONFIGS`, `remedy_classifier`: orthogonal and identity initialisation, layer norm, chrono, minGRU on the long-gap task |
+| `remedies` | beyond the gated cell | `REMEDY_CONFIGS`, `remedy_classifier`: orthogonal and identity initialisation, layer norm, chrono, minGRU on the temporal-order task; `remedy_sentence` |
 | `patient_visits` | patient visits | `visit_risk`, `visit_input_ablation`, `visit_forecast`, `forecast_differences`, `auroc_table` |
 | `healthcare` | healthcare's recurrent models | `retain_risk` (RETAIN against the GRU and the Mayo score), `weights_against_mayo`, `patient_contributions`, `grud_comparison` (GRU-D and the paper's baselines under removed values) |
 | `survival` | time to event | `survival_comparison` (Mayo, time-varying Cox, recurrent hazard model), `competing_risks`, `naive_survival`, `km_by_group`, `fit_cox` |
@@ -53,6 +53,7 @@ from .long_gap import (
     LONG_GAP_CONFIGS,
     LONG_GAP_HIDDENS,
     LONG_GAP_RECIPE,
+    NEAR_CHANCE,
     ORDER_HIDDENS,
     ORDER_RECIPE,
     TASKS,
@@ -93,7 +94,11 @@ from .readouts import (
 from .remedies import (
     REMEDIES,
     REMEDY_CONFIGS,
+    REMEDY_GAP,
+    REMEDY_PAIRS,
+    REMEDY_WORDS,
     remedy_classifier,
+    remedy_sentence,
 )
 from .sequence_tasks import (
     ONSET_RECIPE,
@@ -162,6 +167,11 @@ __all__ = [
     "ORDER_HIDDENS",
     "TASKS",
     "remedy_classifier",
+    "remedy_sentence",
+    "REMEDY_GAP",
+    "REMEDY_PAIRS",
+    "REMEDY_WORDS",
+    "NEAR_CHANCE",
     "REMEDIES",
     "REMEDY_CONFIGS",
     "visit_risk_models",

@@ -36,6 +36,9 @@ LONG_GAP_HIDDENS = 32
 # batch) pay for ten seeds.
 ORDER_RECIPE = LONG_GAP_RECIPE.but(epochs=30, patience=5, batch_size=64, lr=4e-3)
 ORDER_HIDDENS = 16
+# A run whose test accuracy stays below this is "near chance": it did not learn the task (fixed
+# before any run; chance is 0.5).
+NEAR_CHANCE = 0.6
 
 TASKS = {"order": tasks.make_order_data, "long-gap": tasks.make_long_gap_data}
 

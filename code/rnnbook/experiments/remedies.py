@@ -1,6 +1,7 @@
-"""The remedies of "Beyond the gated cell" on the long-gap task: orthogonal and identity
-initialisation, layer normalisation, chrono initialisation, minGRU (`REMEDY_CONFIGS`,
-`remedy_classifier`), run by `run_long_gap_seeds`.
+"""The remedies of "Beyond the gated cell": orthogonal and identity initialisation, layer
+normalisation, chrono initialisation, minGRU (`REMEDY_CONFIGS`, `remedy_classifier`), each beside
+the model it changes (`REMEDY_PAIRS`), on the temporal-order task at `REMEDY_GAP` seconds, run by
+`run_long_gap_seeds`; each verdict worded by `remedy_sentence`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from ..models import (
     SeqClassifier,
 )
 from .long_gap import LONG_GAP_HIDDENS
+
+# The gap (seconds) of the remedies' experiment: that at which nine of the ten runs of the LSTM
+# with forget bias 1 in the gated-cells chapter stayed near chance.
+REMEDY_GAP = 8.0
 
 # What each remedy changes in the long-gap experiment's plain RNN, LSTM or GRU classifier.
 REMEDIES = {
@@ -39,6 +44,31 @@ REMEDY_CONFIGS = {
     "minGRU": "mingru",
     "minGRU, chrono": "chrono-mingru",
 }
+
+# Each remedy -> the model it changes, and how a sentence names that model.
+REMEDY_PAIRS = {
+    "RNN, orthogonal": ("RNN", "the plain RNN"),
+    "IRNN": ("RNN", "the plain RNN"),
+    "RNN, layer norm": ("RNN", "the plain RNN"),
+    "LSTM, chrono": ("LSTM, forget bias 1", "the LSTM with forget bias 1"),
+    "GRU, chrono": ("GRU, update bias 1", "the GRU with update bias 1"),
+    "minGRU, chrono": ("minGRU", "the plain minGRU"),
+}
+# The verdict's three outcomes, worded for "<remedy> ...".
+REMEDY_WORDS = ("helped", "made no measurable difference", "hurt")
+
+
+def remedy_sentence(verdict: str, learnt: int, learnt_base: int, runs: int, base: str) -> str:
+    """What a remedy did against the model it changes, for "the IRNN ...": its verdict (one of
+    `REMEDY_WORDS`) and how many of each model's `runs` learned the task (test accuracy at least
+    `NEAR_CHANCE`).
+
+    >>> remedy_sentence("helped", 6, 0, 10, "the plain RNN")
+    'helped: 6 of its 10 runs learned the order, against 0 of the plain RNN's'
+    """
+    if verdict not in REMEDY_WORDS:
+        raise ValueError(f"unknown verdict {verdict!r}; choose one of {REMEDY_WORDS}")
+    return f"{verdict}: {learnt} of its {runs} runs learned the order, against {learnt_base} of {base}'s"
 
 
 def remedy_classifier(

@@ -11,28 +11,32 @@ import pandas as pd
 from ..figures import OKABE_ITO, panel_grid
 
 
-def plot_remedies(spread: pd.DataFrame, groups: dict[str, list[str]], chance: float = 0.5):
-    """Test accuracy against the gap, one panel per group of models: the mean over the seeds
-    (line) and the range from the worst to the best seed (bar).
+def plot_remedies(
+    table: pd.DataFrame, groups: dict[str, list[str]], chance: float = 0.5
+) -> plt.Figure:
+    """Every seed's test accuracy as a dot, one column per model and one panel per group of
+    models, with a bar at the mean over the seeds.
 
-    ``spread``: ``experiments.long_gap_spread`` (index (model, gap_seconds); columns mean, min,
-    max). ``groups``: panel title -> the models it shows, the first being the baseline (black).
+    ``table``: one row per run, with columns model and test_accuracy (``run_long_gap_seeds``'s
+    table at one gap). ``groups``: panel title -> the models it shows, the first being the model
+    the others change (black).
     """
-    fig, axes = panel_grid(len(groups), 3.6, 3.3, sharey=True)  # at most two panels a row
+    fig, axes = panel_grid(len(groups), 3.6, 3.0, sharey=True)  # at most two panels a row
     for ax, (title, names) in zip(axes.flat, groups.items(), strict=False):
         for k, name in enumerate(names):
-            rows = spread.xs(name, level="model")
-            gaps = rows.index.to_numpy(dtype=float) + 0.12 * (k - (len(names) - 1) / 2)
-            err = [rows["mean"] - rows["min"], rows["max"] - rows["mean"]]
-            ax.errorbar(gaps, rows["mean"], yerr=err, marker="os^D"[k % 4], capsize=3,
-                        color="black" if k == 0 else f"C{k - 1}", label=name)  # fmt: skip
+            runs = table.loc[table["model"] == name, "test_accuracy"].to_numpy()
+            # Spread the dots sideways by rank so that equal accuracies do not hide each other.
+            dx = np.linspace(-0.18, 0.18, len(runs))[np.argsort(np.argsort(runs))]
+            color = "black" if k == 0 else OKABE_ITO[k - 1]
+            ax.scatter(k + dx, runs, s=14, color=color, alpha=0.7, zorder=3)
+            ax.hlines(runs.mean(), k - 0.28, k + 0.28, color=color, lw=2)
         ax.axhline(chance, color="0.5", lw=0.8, ls=":")
         ax.set_title(title, fontsize=10)
-        ax.set_xticks(sorted(spread.index.get_level_values("gap_seconds").unique()))
-        ax.set_xlabel("gap between cue and answer (s)")
-        ax.set_ylim(0.4, 1.0)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7.5, loc="lower left")
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels([n.replace(", ", ",\n") for n in names], fontsize=7.5)
+        ax.set_xlim(-0.5, len(names) - 0.5)
+        ax.set_ylim(0.4, 1.02)
+        ax.grid(True, axis="y", alpha=0.3)
     for row in axes:
         row[0].set_ylabel("test accuracy")
     fig.tight_layout()
