@@ -25,7 +25,7 @@ help:
 	@echo "                and open and run every chapter in"
 	@echo "                JupyterLab as Binder does (run after make book)"
 	@echo "make serve      preview on http://127.0.0.1:$(SITE_PORT)/ (re-executes changed chapters only)"
-	@echo "make lint       ruff check and format check"
+	@echo "make lint       ruff check and format check (the package, and the chapters' code cells)"
 	@echo "make clean      remove build output and the virtual environment"
 
 venv: $(STAMP)
@@ -83,10 +83,12 @@ serve: venv
 lint: venv
 	$(BIN)/ruff check code tests _ext bench
 	$(BIN)/ruff format --check code tests _ext bench
+	$(BIN)/python _ext/format_chapters.py --check
 
 format: venv
 	$(BIN)/ruff format code tests _ext bench
 	$(BIN)/ruff check --fix code tests _ext bench
+	$(BIN)/python _ext/format_chapters.py
 
 clean:
 	rm -rf _build $(VENV) .pytest_cache .ruff_cache

@@ -83,8 +83,9 @@ class RETAIN(nn.Module):
         visit = last.unsqueeze(2) - k  # (batch, prefixes, positions): the visit read k-th
         index = visit.clamp(min=0).reshape(batch, steps * steps, 1).expand(-1, -1, width)
         rev = v.gather(1, index).reshape(batch * steps, steps, width)  # each prefix, reversed
-        packed = pack_padded_sequence(rev, (last + 1).reshape(-1).cpu(), batch_first=True,
-                                      enforce_sorted=False)  # fmt: skip
+        packed = pack_padded_sequence(
+            rev, (last + 1).reshape(-1).cpu(), batch_first=True, enforce_sorted=False
+        )
         out, _ = rnn(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=steps)
         out = out.reshape(batch, steps, steps, -1)  # (batch, prefixes, positions, hidden)
@@ -258,8 +259,20 @@ class GRUD(nn.Module):
 # --- the PBC visits as GRU-D reads them --------------------------------------------------------
 
 # Variables measured at visits (these may be removed on purpose), then those always known.
-LABS = ["bili", "albumin", "protime", "edema", "ascites", "hepato", "spiders", "chol",
-        "alk.phos", "ast", "platelet", "stage"]  # fmt: skip
+LABS = [
+    "bili",
+    "albumin",
+    "protime",
+    "edema",
+    "ascites",
+    "hepato",
+    "spiders",
+    "chol",
+    "alk.phos",
+    "ast",
+    "platelet",
+    "stage",
+]
 ALWAYS = ["age", "male", "trt"]
 GRUD_VARIABLES = [f"log_{c}" if c in visits.LOGGED else c for c in LABS] + ALWAYS
 
@@ -293,8 +306,10 @@ def time_since_observed(days: np.ndarray, mask: np.ndarray, first: np.ndarray) -
             continue
         gap = days[i] - days[i - 1]
         if gap < 0:
-            raise DataError(f"row {i}: a visit before the previous one ({days[i]:g} < "
-                            f"{days[i - 1]:g}); sort the visits by patient, then time")  # fmt: skip
+            raise DataError(
+                f"row {i}: a visit before the previous one ({days[i]:g} < "
+                f"{days[i - 1]:g}); sort the visits by patient, then time"
+            )
         delta[i] = gap + np.where(mask[i - 1] == 1, 0.0, delta[i - 1])
     return delta
 
@@ -369,11 +384,13 @@ def grud_data(
         keep = (t["part"] == part).to_numpy()
         pids = getattr(split, part)
         X = visits.pad(values[keep], ids[keep], pids, max_visits, 0.0)
-        y = visits.pad(t["label"].to_numpy(np.float64)[keep], ids[keep], pids, max_visits,
-                       float(visits.IGNORE))  # fmt: skip
+        y = visits.pad(
+            t["label"].to_numpy(np.float64)[keep], ids[keep], pids, max_visits, float(visits.IGNORE)
+        )
         tensors += [torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.long)]
-        filled[part] = torch.tensor(visits.pad(ffilled[keep], ids[keep], pids, max_visits, 0.0),
-                                    dtype=torch.float32)  # fmt: skip
+        filled[part] = torch.tensor(
+            visits.pad(ffilled[keep], ids[keep], pids, max_visits, 0.0), dtype=torch.float32
+        )
         parts[part] = pids
     classes = (f"alive after {horizon_days} days", f"died within {horizon_days} days")
     d = SeqData(*tensors, task="death-2y", split="patient", classes=classes, mean=0.0, std=1.0)
@@ -398,8 +415,10 @@ def grud_view(gd: GRUDData, view: str) -> SeqData:
         X = gd.d.part(part)[0]
         real, x, rest = X[:, :, :1], X[:, :, 1 : 1 + D], X[:, :, 1 + D :]
         filled = gd.filled[part]
-        parts[f"X_{part}"] = {"mean": torch.cat([real, x], 2),
-                              "forward": torch.cat([real, filled], 2),
-                              "simple": torch.cat([real, filled, rest], 2),
-                              "decay": X}[view]  # fmt: skip
+        parts[f"X_{part}"] = {
+            "mean": torch.cat([real, x], 2),
+            "forward": torch.cat([real, filled], 2),
+            "simple": torch.cat([real, filled, rest], 2),
+            "decay": X,
+        }[view]
     return dataclasses.replace(gd.d, **parts)

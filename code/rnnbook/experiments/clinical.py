@@ -75,8 +75,10 @@ def clinical_evaluation(
             parts = {k: data.task_rows(getattr(split, k), task) for k in ("valid", "test")}
             scored_on = {task: {k: np.ones(len(part), bool) for k, part in parts.items()}}
             for other in (also or {}).get(split_name, ()):
-                keep = {k: part.index.isin(data.task_rows(part, other).index)
-                        for k, part in parts.items()}  # fmt: skip
+                keep = {
+                    k: part.index.isin(data.task_rows(part, other).index)
+                    for k, part in parts.items()
+                }
                 for k, part in parts.items():
                     labels = data.labels_for(part["y"].to_numpy()[keep[k]], other)
                     if not (labels == data.labels_for(part["y"].to_numpy()[keep[k]], task)).all():
@@ -102,18 +104,26 @@ def clinical_evaluation(
                         accuracy = float(np.mean(run.y_hat.argmax(1).numpy()[keep["test"]] == yt))
                         levels = {
                             "row": ((yv, pv), (yt, pt)),
-                            "recording": (evaluate.by_group(yv, pv, gv),
-                                          evaluate.by_group(yt, pt, gt)),
-                        }  # fmt: skip
+                            "recording": (
+                                evaluate.by_group(yv, pv, gv),
+                                evaluate.by_group(yt, pt, gt),
+                            ),
+                        }
                         for level, ((yv_, pv_), (yt_, pt_)) in levels.items():
                             threshold = evaluate.threshold_on_validation(yv_, pv_)
                             rows.append(
-                                {"task": on, "trained_on": task, "split": split_name,
-                                 "model": name, "seed": seed, "level": level,
-                                 "threshold": threshold,
-                                 "accuracy": accuracy if level == "row" else np.nan,
-                                 **evaluate.scores(yt_, pt_, threshold)}
-                            )  # fmt: skip
+                                {
+                                    "task": on,
+                                    "trained_on": task,
+                                    "split": split_name,
+                                    "model": name,
+                                    "seed": seed,
+                                    "level": level,
+                                    "threshold": threshold,
+                                    "accuracy": accuracy if level == "row" else np.nan,
+                                    **evaluate.scores(yt_, pt_, threshold),
+                                }
+                            )
                         if seed == seeds[0]:
                             for metric, fn in (
                                 ("auroc", evaluate.roc_auc),
@@ -123,9 +133,15 @@ def clinical_evaluation(
                                     yt, pt, gt, fn, n_boot=n_boot
                                 )
                                 intervals.append(
-                                    {"task": on, "split": split_name, "model": name,
-                                     "metric": metric, "low": low, "high": high}
-                                )  # fmt: skip
+                                    {
+                                        "task": on,
+                                        "split": split_name,
+                                        "model": name,
+                                        "metric": metric,
+                                        "low": low,
+                                        "high": high,
+                                    }
+                                )
     return ClinicalResults(pd.DataFrame(rows), pd.DataFrame(intervals), runs)
 
 

@@ -36,7 +36,7 @@ def brief_runs(
             d,
             recipe,
             seed=seed,
-        )  # fmt: skip
+        )
         for cell in cells
     }
 

@@ -60,11 +60,17 @@ class ShuffledTime:
             a, b = self.runs[name, "in order"], self.runs[name, "shuffled"]
             y = a.data.y_test.numpy()
             diff, low, high = evaluate.paired_difference(
-                y, a.y_hat.argmax(1).numpy(), b.y_hat.argmax(1).numpy(), groups, evaluate.label_accuracy,
-                n_boot, seed,
-            )  # fmt: skip
-            rows[name] = dict(diff=diff, low=low, high=high,
-                              verdict=evaluate.verdict(diff, (low, high)))  # fmt: skip
+                y,
+                a.y_hat.argmax(1).numpy(),
+                b.y_hat.argmax(1).numpy(),
+                groups,
+                evaluate.label_accuracy,
+                n_boot,
+                seed,
+            )
+            rows[name] = dict(
+                diff=diff, low=low, high=high, verdict=evaluate.verdict(diff, (low, high))
+            )
         return pd.DataFrame(rows).T.astype({c: float for c in ("diff", "low", "high")})
 
 
@@ -140,8 +146,10 @@ def onset_labeller(
     )
     run = train(
         lambda k: SeqLabeller(num_classes=k, num_hiddens=32, stride=stride),
-        onset_data, recipe, seed=seed,
-    )  # fmt: skip
+        onset_data,
+        recipe,
+        seed=seed,
+    )
     detected = tasks.detected_onsets(run.y_hat)
     error_s = (detected - test.onset // stride).abs().float() * stride / data.SAMPLING_RATE
     events = tasks.onset_events(run.y_hat, test.onset, stride)
