@@ -85,12 +85,23 @@ def test_the_gating_rule_follows_the_verdicts(gate, bias):
     assert ("both gated cells at PyTorch's initialisation measurably beat it" in rule) == (
         gate == "better"
     )
-    assert rule.endswith(
+    assert (
         "At 4 s, 18 of the 20 runs of the cells at PyTorch's initialisation were near chance, "
         "and starting the memory gate open "
-        + ("measurably helped both cells." if bias == "better" else "did not measurably help both "
-           "cells.")
-    )  # fmt: skip
+        + ("measurably helped both cells. " if bias == "better" else "did not measurably help "
+           "both cells. ")
+    ) in rule  # fmt: skip
+    rules = {
+        ("better", "better"): "use a gated cell and start its memory gate open;",
+        ("better", "other"): "use a gated cell (whether to start its memory gate open, these "
+        "runs do not settle);",
+        ("other", "better"): "start a gated cell's memory gate open (the gate alone these runs "
+        "do not support);",
+        ("other", "other"): "measure on your own task: these runs support neither the gate nor "
+        "its bias;",
+    }  # fmt: skip
+    key = tuple(o if o == "better" else "other" for o in (gate, bias))
+    assert rules[key] in rule and rule.endswith("clip, and keep the recurrent steps few.")
     assert "{" not in rule and "}" not in rule
 
 
@@ -115,3 +126,50 @@ def test_the_remedy_sentence_takes_only_the_remedy_words():
     with pytest.raises(ValueError, match="unknown verdict"):
         experiments.remedy_sentence("better", 6, 1, 10, "the plain RNN")
     assert set(experiments.REMEDY_WORDS) == {"helped", "made no measurable difference", "hurt"}
+
+
+@pytest.mark.parametrize(
+    "above, n, expected",
+    [
+        (4, 4, "All 4 of its bins between a tenth and nine tenths lie above the diagonal: there, "
+         "it under-predicts seizure."),
+        (0, 4, "All 4 of its bins between a tenth and nine tenths lie below the diagonal: there, "
+         "it over-predicts seizure."),
+        (1, 4, "Of its 4 bins between a tenth and nine tenths, 1 lies above the diagonal and 3 on "
+         "or below it: no one direction of miscalibration."),
+        (1, 1, "Its only bin between a tenth and nine tenths with rows lies above the diagonal."),
+        (0, 0, "None of its bins between a tenth and nine tenths holds a test row."),
+    ],
+)  # fmt: skip
+def test_the_calibration_sentence_reads_for_each_outcome(above, n, expected):
+    assert experiments.middle_bins_sentence(above, n) == expected
+
+
+def test_bins_above_diagonal_counts_the_middle_bins_only():
+    from rnnbook import evaluate
+
+    y = [1, 1, 0, 0, 1, 0]
+    p = [0.05, 0.95, 0.25, 0.25, 0.45, 0.45]  # the outer bins do not count
+    assert evaluate.bins_above_diagonal(y, p) == (1, 2)  # 0.5 > 0.45; 0 < 0.25
+
+
+@pytest.mark.parametrize(
+    "called, expected",
+    [
+        (0, "None of the 12 paired comparisons in the table gave a verdict other than no "
+         "measurable difference."),
+        (1, "Of the 12 paired comparisons in the table, 1 gave a verdict other than no measurable "
+         "difference; were there no difference at all, chance alone would give about 0.6, so one "
+         "such verdict is weak evidence on its own."),
+        (2, "Of the 12 paired comparisons in the table, 2 gave a verdict other than no measurable "
+         "difference; were there no difference at all, chance alone would give about 0.6, so "
+         "these few verdicts are weak evidence on their own."),
+        (5, "Of the 12 paired comparisons in the table, 5 gave a verdict other than no measurable "
+         "difference; were there no difference at all, chance alone would give about 0.6: more "
+         "than chance alone would give."),
+    ],
+)  # fmt: skip
+def test_the_multiplicity_sentence_reads_for_each_count(called, expected):
+    from rnnbook import evaluate
+
+    assert evaluate.multiplicity_sentence(called, 12) == expected

@@ -158,6 +158,55 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
     return float(sum(gaps))
 
 
+def multiplicity_sentence(called: int, n: int, level: float = 0.95) -> str:
+    """How many of `n` comparisons, each with a `level` interval, gave a verdict other than "no
+    measurable difference" (`called`), against what chance alone gives when nothing differs
+    (each comparison then errs with probability 1 - `level`, independently: a binomial count);
+    a sentence that reads for every count.
+
+    >>> multiplicity_sentence(1, 12)
+    'Of the 12 paired comparisons in the table, 1 gave a verdict other than no measurable difference; were there no difference at all, chance alone would give about 0.6, so one such verdict is weak evidence on its own.'
+    """
+    expected = (1 - level) * n
+    if called == 0:
+        return (
+            f"None of the {n} paired comparisons in the table gave a verdict other than no "
+            "measurable difference."
+        )
+    head = (
+        f"Of the {n} paired comparisons in the table, {called} gave a verdict other than no "
+        "measurable difference; were there no difference at all, chance alone would give about "
+        f"{expected:.1f}"
+    )
+    from scipy import stats  # installed with scikit-learn
+
+    # As many or more verdicts arise by chance alone with a probability of 5 % or more: weak.
+    if stats.binom.sf(called - 1, n, 1 - level) >= 0.05:
+        few = "one such verdict is weak evidence on its own"
+        if called > 1:
+            few = "these few verdicts are weak evidence on their own"
+        return f"{head}, so {few}."
+    return f"{head}: more than chance alone would give."
+
+
+def bins_above_diagonal(
+    y: np.ndarray, p: np.ndarray, low: float = 0.1, high: float = 0.9, bins: int = 10
+) -> tuple[int, int]:
+    """``(above, n)``: of the `n` equal-width bins of p between `low` and `high` that hold rows,
+    how many have an observed rate above their mean predicted probability (the model
+    under-predicts there). The bins are those of `expected_calibration_error`.
+
+    >>> bins_above_diagonal([0, 1, 1, 1], [0.15, 0.15, 0.55, 0.55])
+    (2, 2)
+    """
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    inside = [b for b in range(bins) if low <= b / bins and (b + 1) / bins <= high]
+    held = [b for b in inside if (which == b).any()]
+    above = sum(y[which == b].mean() > p[which == b].mean() for b in held)
+    return int(above), len(held)
+
+
 def scores(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
     """What a clinical reader asks of a seizure detector on one set of rows: prevalence, AUROC,
     AUPRC (average precision), Brier score, ECE, and the decision at `threshold`."""

@@ -125,6 +125,32 @@ def test_no_figure_is_drawn_as_text():
     assert not drawn_as_text, f"figures shown as text instead of images on: {drawn_as_text}"
 
 
+def cut_table_cells(html: str) -> list[str]:
+    """The cells of the page's tables whose text pandas cut: a cell ending in "..." (a cut string)
+    or holding only "..." (a cut row or column)."""
+    cells = re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", html, flags=re.S)
+    texts = [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
+    return [t for t in texts if t.endswith(("...", "\u2026"))]
+
+
+def test_cut_table_cells_are_found():
+    html = "<table><tr><td>intracranial, seizure-free, epileptog...</td><td>0.5</td></tr></table>"
+    assert cut_table_cells(html) == ["intracranial, seizure-free, epileptog..."]
+    assert cut_table_cells("<table><tr><th>...</th><td>whole</td></tr></table>") == ["..."]
+    assert cut_table_cells("<table><tr><td>whole</td></tr></table>") == []
+
+
+def test_no_table_cell_is_cut():
+    """No number or word of a table is hidden behind pandas' "..." (display.max_colwidth)."""
+    require_site()
+    cut = {
+        page: found
+        for page in site_pages()
+        if (found := cut_table_cells((SITE / page).read_text()))
+    }
+    assert not cut, f"table cells cut on: {cut}"
+
+
 def test_figures_are_numbered_with_captions_and_alt_text(visit, page):
     for figure in visit(page).figures:
         name = figure["id"] or figure["caption"]

@@ -40,15 +40,18 @@ def _edge(ax, a, b, label=None, color="black", radius=0.34, rad=0.0, side=(0.0, 
 
 
 def plot_task_categories() -> plt.Figure:
-    """Karpathy's input/output categories as boxes: inputs (bottom), hidden states, outputs (top)."""
+    """Karpathy's five input/output categories as boxes: inputs (bottom), hidden states, outputs
+    (top). The unaligned many-to-many reads its whole input before its first output."""
     layouts = {
         "one-to-one": ([0], [0]),
         "one-to-many": ([0], [0, 1, 2, 3]),
         "many-to-one": ([0, 1, 2, 3], [3]),
-        "many-to-many": ([0, 1, 2, 3], [0, 1, 2, 3]),
+        "many-to-many\n(unaligned)": ([0, 1, 2], [3, 4, 5]),
+        "many-to-many\n(aligned)": ([0, 1, 2, 3], [0, 1, 2, 3]),
     }
-    fig, axes = plt.subplots(1, 4, figsize=(10, 3.2))
-    for ax, (title, (ins, outs)) in zip(axes, layouts.items(), strict=True):
+    widths = [max(ins + outs) + 1.2 for ins, outs in layouts.values()]  # in boxes
+    fig, axes = plt.subplots(1, 5, figsize=(12, 2.4), width_ratios=widths)
+    for ax, width, (title, (ins, outs)) in zip(axes, widths, layouts.items(), strict=True):
         steps = max(ins + outs) + 1
         for t in range(steps):
             _box(ax, t, 1, "#9ecae1")  # hidden state
@@ -60,7 +63,7 @@ def plot_task_categories() -> plt.Figure:
             if t in outs:
                 _box(ax, t, 2, "#a1d99b")
                 ax.annotate("", (t, 1.7), (t, 1.3), arrowprops={"arrowstyle": "->"})
-        ax.set_xlim(-0.6, 3.6)
+        ax.set_xlim(-0.6, width - 0.6)
         ax.set_ylim(-0.5, 2.5)
         ax.set_aspect("equal")
         ax.axis("off")

@@ -23,6 +23,7 @@ from .clinical import (
     ClinicalResults,
     Scored,
     clinical_evaluation,
+    middle_bins_sentence,
     nearest_neighbour_leak,
 )
 from .gated_cells import (
@@ -196,6 +197,7 @@ __all__ = [
     "ClinicalResults",
     "clinical_evaluation",
     "nearest_neighbour_leak",
+    "middle_bins_sentence",
     "SURVIVAL_MODELS",
     "SURVIVAL_HORIZONS",
     "follow_up",

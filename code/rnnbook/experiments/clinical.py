@@ -154,6 +154,35 @@ def _average_precision(y: np.ndarray, p: np.ndarray) -> float:
 # --- the leak of the random split, shown with a model that exploits it ---------------------------
 
 
+def middle_bins_sentence(above: int, n: int) -> str:
+    """What the reliability diagram's middle bins show (`evaluate.bins_above_diagonal`), as a
+    sentence that reads for each outcome.
+
+    >>> middle_bins_sentence(8, 8)
+    'All 8 of its bins between a tenth and nine tenths lie above the diagonal: there, it under-predicts seizure.'
+    """
+    if n == 0:
+        return "None of its bins between a tenth and nine tenths holds a test row."
+    if n == 1:
+        where = "above" if above else "on or below"
+        return f"Its only bin between a tenth and nine tenths with rows lies {where} the diagonal."
+    if above == n:
+        return (
+            f"All {n} of its bins between a tenth and nine tenths lie above the diagonal: there, "
+            "it under-predicts seizure."
+        )
+    if above == 0:
+        return (
+            f"All {n} of its bins between a tenth and nine tenths lie below the diagonal: there, "
+            "it over-predicts seizure."
+        )
+    return (
+        f"Of its {n} bins between a tenth and nine tenths, {above} "
+        f"{'lies' if above == 1 else 'lie'} above the diagonal and "
+        f"{n - above} on or below it: no one direction of miscalibration."
+    )
+
+
 def nearest_neighbour_leak(
     table: pd.DataFrame,
     seeds: tuple[int, ...] = tuple(range(10)),

@@ -115,9 +115,20 @@ def gating_rule(
         else "The gate alone did not measurably beat the plain RNN for both cells at 2 s."
     )
     second = "measurably helped both cells." if all(bias) else "did not measurably help both cells."
+    # The practical rule says only what the verdicts support.
+    if all(gate) and all(bias):
+        rule = "use a gated cell and start its memory gate open"
+    elif all(gate):
+        rule = "use a gated cell (whether to start its memory gate open, these runs do not settle)"
+    elif all(bias):
+        rule = "start a gated cell's memory gate open (the gate alone these runs do not support)"
+    else:
+        rule = "measure on your own task: these runs support neither the gate nor its bias"
     return (
         f"{first} At 4 s, {near_chance_4} of the {runs_4} runs of the cells at PyTorch's "
-        f"initialisation were near chance, and starting the memory gate open {second}"
+        f"initialisation were near chance, and starting the memory gate open {second} "
+        f"So, where an answer needs an order or an event seconds back: {rule}; clip, and keep "
+        "the recurrent steps few."
     )
 
 
