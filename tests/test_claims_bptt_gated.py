@@ -236,3 +236,4 @@ def test_sci_formats_numbers_for_the_prose():
     assert sci(123.4) == "120"
     assert sci(0.0) == "0"
     assert sci(np.float64(-3e-5)) == "-3.0 × 10⁻⁵"
+    assert sci(0.25, always=True) == "2.5 × 10⁻¹" and sci(0.014, always=True) == "1.4 × 10⁻²"

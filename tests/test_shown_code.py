@@ -4,7 +4,6 @@ cells are formatted as `make format` leaves them."""
 
 from __future__ import annotations
 
-import ast
 import re
 import subprocess
 import sys
@@ -12,43 +11,15 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
+from chapter_text import shown_listing  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "book").glob("*.md"))
 LISTING = re.compile(r"^```\{literalinclude\} (\S+)\n((?::[^\n]*\n)*)", re.M)
 CELL = re.compile(r"^```\{code-cell\}[^\n]*\n((?::[^\n]*\n)*)(.*?)^```\s*$", re.S | re.M)
 # The longest listing a chapter shows: more is a reference to read in the package, not a lesson.
 MAX_LISTING_LINES = 80
-
-
-def _pyobject(source: str, dotted: str) -> str:
-    node: ast.AST = ast.parse(source)
-    for name in dotted.split("."):
-        node = next(
-            child
-            for child in ast.iter_child_nodes(node)
-            if isinstance(child, (ast.FunctionDef, ast.ClassDef)) and child.name == name
-        )
-    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-    return "\n".join(source.splitlines()[first - 1 : node.end_lineno])
-
-
-def shown_listing(chapter: Path, target: str, options: str) -> str:
-    """The text Sphinx's literalinclude shows for these options (those the book uses)."""
-    opts = dict(re.findall(r"^:([\w-]+):\s*(.*)$", options, re.M))
-    text = (chapter.parent / target).read_text(encoding="utf-8")
-    if "pyobject" in opts:
-        text = _pyobject(text, opts["pyobject"])
-    lines = text.splitlines()
-    unquote = lambda v: v.strip().strip('"')  # noqa: E731
-    if "start-at" in opts or "start-after" in opts:
-        mark = unquote(opts.get("start-at") or opts["start-after"])
-        i = next(i for i, line in enumerate(lines) if mark in line)
-        lines = lines[i if "start-at" in opts else i + 1 :]
-    if "end-at" in opts or "end-before" in opts:
-        mark = unquote(opts.get("end-at") or opts["end-before"])
-        i = next(i for i, line in enumerate(lines) if mark in line)
-        lines = lines[: i + 1 if "end-at" in opts else i]
-    return "\n".join(lines)
 
 
 def listings():

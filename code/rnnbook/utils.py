@@ -124,16 +124,18 @@ def max_abs_diffs(
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def sci(value: float, digits: int = 1, plain: int | None = None) -> str:
+def sci(value: float, digits: int = 1, plain: int | None = None, always: bool = False) -> str:
     """`value` in scientific notation with `digits` decimals: `sci(8.3e-17) == "8.3 × 10⁻¹⁷"`.
 
     Numbers from 0.01 to 1000 are written plainly with `plain` significant digits (by default
-    `digits + 1`): `sci(0.25) == "0.25"`; 0 is `"0"`.
+    `digits + 1`): `sci(0.25) == "0.25"`; 0 is `"0"`. With `always`, every number is written in
+    scientific notation (for a column whose values span that range): `sci(0.25, always=True) ==
+    "2.5 × 10⁻¹"`.
     """
     value = float(value)
     if value == 0:
         return "0"
-    if 1e-2 <= abs(value) < 1e3:
+    if 1e-2 <= abs(value) < 1e3 and not always:
         precision = digits + 1 if plain is None else plain
         return np.format_float_positional(value, precision=precision, fractional=False, trim="-")
     mantissa, exponent = f"{value:.{digits}e}".split("e")

@@ -103,10 +103,12 @@ def gru_cell() -> plt.Figure:
     _label(ax, 2.1, 0.25, "$x_t$")
     _arrow(ax, [(2.1, 0.5), (2.1, bus)], head=False)
     _arrow(ax, [(2.1, 1.1), (6.7, 1.1), (6.7, gates - 0.33)])  # the candidate reads x_t itself
-    for x, name in ((3.0, "r"), (4.3, "z")):
+    # Each gate's label beside its output line: r_t's below the r ⊙ h line, z_t's above it (the
+    # line, at y = 3.55, crosses z's output line).
+    for x, name, y in ((3.0, "r", gates + 0.62), (4.3, "z", 3.95)):
         _arrow(ax, [(x, bus), (x, gates - 0.33)])
         _layer(ax, x, gates, "σ", GATE)
-        _label(ax, x + 0.3, gates + 0.62, f"${name}_t$", fontsize=FONT - 1)
+        _label(ax, x + 0.3, y, f"${name}_t$", fontsize=FONT - 1)
     # The candidate n_t reads x_t and r_t ⊙ (W_hn h_{t-1}).
     _op(ax, 3.0, 4.05, "×")
     _arrow(ax, [(3.0, gates + 0.33), (3.0, 4.05 - 0.27)])
