@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,7 +66,8 @@ def assert_one_line_error(result: Result, code: int, fragment: str) -> None:
     assert result.returncode == code, result.stderr
     lines = result.stderr.strip().splitlines()
     assert "Traceback" not in result.stderr
-    assert lines[-1].startswith("rnnbook: error:") or "error:" in lines[-1]
+    # "rnnbook: error: ..." from the package, "rnnbook <command>: error: ..." from argparse
+    assert re.match(r"rnnbook( [a-z]+)?: error: ", lines[-1]), lines[-1]
     assert fragment in result.stderr, result.stderr
     if code == 1:
         assert len(lines) == 1, result.stderr

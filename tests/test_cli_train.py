@@ -18,7 +18,7 @@ def test_models_lists_every_name():
     for name in MODELS:
         assert name in result.stdout
     assert "(recommended for five-class)" in result.stdout
-    assert "(recommended for binary)" in result.stdout
+    assert "(recommended for binary, intracranial)" in result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +179,22 @@ def test_train_and_save_refuses_a_model_of_the_visits():
 
     with pytest.raises(RNNBookError, match="'hazard-gru' reads the PBC visits, not the EEG table"):
         train_and_save(model="hazard-gru", task="binary", split="random", epochs=1)
+
+
+def test_every_task_has_a_recommended_model():
+    """`rnnbook train --task T` without `--model` trains the recommended model of T: every task
+    has one (the intracranial task once ended in a KeyError)."""
+    from rnnbook.models import RECOMMENDED
+
+    assert set(RECOMMENDED) == set(data.TASKS)
+    assert all(MODELS[name].data == "eeg" for name in RECOMMENDED.values())
+
+
+def test_train_the_intracranial_task_without_a_model(tmp_path):
+    from rnnbook.checkpoints import train_and_save
+
+    metrics = train_and_save(
+        task="intracranial", split="recording", out=tmp_path / "run", epochs=1, max_batches=2
+    )
+    assert metrics["model"] == "conv-gru-binary" and metrics["task"] == "intracranial"
+    assert (tmp_path / "run" / "metrics.json").exists()

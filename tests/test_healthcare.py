@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from rnnbook import experiments, healthcare, visits
+from rnnbook import experiments, healthcare, visit_models, visits
 from rnnbook.errors import DataError, RNNBookError
 from rnnbook.models import MODELS, build_model
 from rnnbook.train import train
@@ -45,7 +45,7 @@ def padded_batch(lengths, features=4, seed=0, dtype=torch.float64):
 
 def retain(features=4, seed=0):
     torch.manual_seed(seed)
-    return healthcare.RETAIN(2, 1 + features, num_embed=5, num_hiddens=6).double().eval()
+    return visit_models.RETAIN(2, 1 + features, num_embed=5, num_hiddens=6).double().eval()
 
 
 def by_hand(model, x):
@@ -119,7 +119,7 @@ def test_retain_padding_is_never_attended():
 def test_contributions_sum_to_the_logit():
     model = retain()
     X = padded_batch([4, 6, 1])
-    contributions, bias = healthcare.retain_contributions(model, X)
+    contributions, bias = visit_models.retain_contributions(model, X)
     with torch.no_grad():
         y_hat = model(X)
     assert contributions.shape == (3, 6, 6, 4)
@@ -132,7 +132,7 @@ def test_patient_contributions_on_pbc(pbc):
     table, split = pbc
     vd = visits.visit_data(table, split)
     torch.manual_seed(0)
-    model = healthcare.RETAIN(2, vd.d.X_train.shape[2])
+    model = visit_models.RETAIN(2, vd.d.X_train.shape[2])
     pid = int(split.test[0])
     frame = experiments.patient_contributions(model, vd, pid)
     n = int((table["id"] == pid).sum())
@@ -200,7 +200,7 @@ def test_zero_decay_and_mask_weights_make_a_gru_on_forward_filled_values(pbc):
     gd = healthcare.grud_data(healthcare.remove_values(table, 0.5, seed=1), split)
     D, H = len(gd.variables), 8
     torch.manual_seed(0)
-    model = healthcare.GRUD(2, D, H).double().eval()
+    model = visit_models.GRUD(2, D, H).double().eval()
     with torch.no_grad():
         for p in (model.decay_x_weight, model.decay_x_bias, model.decay_h.weight,
                   model.decay_h.bias):  # fmt: skip
@@ -278,18 +278,18 @@ def test_gru_d_trains_through_train(pbc):
 def test_bad_input_gives_one_clear_line():
     x = torch.zeros(2, 3, 4)
     m, delta = torch.ones(2, 3, 4), torch.zeros(2, 3, 4)
-    assert_one_line_error(lambda: healthcare.grud_input(x[:, :, 0], x, m[:, :, :3], delta),
+    assert_one_line_error(lambda: visit_models.grud_input(x[:, :, 0], x, m[:, :, :3], delta),
                           RNNBookError, r"mask m has shape \(2, 3, 3\), expected \(2, 3, 4\)")  # fmt: skip
     delta[1, 2, 0] = -0.5
-    assert_one_line_error(lambda: healthcare.grud_input(x[:, :, 0], x, m, delta), RNNBookError,
+    assert_one_line_error(lambda: visit_models.grud_input(x[:, :, 0], x, m, delta), RNNBookError,
                           r"delta is negative \(patient 1, visit 2, variable 0\)")  # fmt: skip
-    model = healthcare.GRUD(2, 4)
+    model = visit_models.GRUD(2, 4)
     assert_one_line_error(lambda: model(torch.zeros(2, 3, 5)), RNNBookError,
                           r"X has shape \(2, 3, 5\), expected \(batch, steps, 13\)")  # fmt: skip
-    bad_mask = healthcare.grud_input(x[:, :, 0] + 1, x, m, delta.abs())
+    bad_mask = visit_models.grud_input(x[:, :, 0] + 1, x, m, delta.abs())
     bad_mask[0, 0, 5] = 0.5
     assert_one_line_error(lambda: model(bad_mask), RNNBookError, r"other than 0 or 1")
-    assert_one_line_error(lambda: healthcare.RETAIN(2, 5)(torch.zeros(1, 3, 5)), RNNBookError,
+    assert_one_line_error(lambda: visit_models.RETAIN(2, 5)(torch.zeros(1, 3, 5)), RNNBookError,
                           "a patient without a visit")  # fmt: skip
     assert_one_line_error(
         lambda: healthcare.time_since_observed([0, 10, 5], np.ones((3, 1)), [True, False, False]),

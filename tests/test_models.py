@@ -65,7 +65,11 @@ def test_registry_descriptions_and_recommended():
         "retain",
         "gru-d",
     ]
-    assert models.RECOMMENDED == {"five-class": "conv-gru", "binary": "conv-gru-binary"}
+    assert models.RECOMMENDED == {
+        "five-class": "conv-gru",
+        "binary": "conv-gru-binary",
+        "intracranial": "conv-gru-binary",
+    }
     assert MODELS["conv-gru"].recipe.epochs == 40 and MODELS["conv-gru-binary"].recipe.epochs == 20
 
 

@@ -34,9 +34,12 @@ def small_conv_gru(num_classes):
 def test_one_epoch_on_a_subset_learns(binary):
     """One epoch of 40 batches of a small conv-GRU: a couple of seconds."""
     run = train(small_conv_gru, binary, SMALL)
-    chance = 1 - binary.y_test.float().mean().item()  # always answering "non-seizure"
-    assert run.test_accuracy > chance + 0.1, (run.test_accuracy, chance)  # 0.956 vs 0.790
-    assert len(run.history.train_loss) == 1 and run.history.train_loss[0] < 0.6
+    # Learning is checked on the training rows (test numbers are only reported): the epoch's mean
+    # loss is below the untrained model's loss on the same rows.
+    with torch.no_grad():
+        logits = run.initial.eval()(binary.X_train[:2560])
+    untrained = torch.nn.functional.cross_entropy(logits, binary.y_train[:2560])
+    assert len(run.history.train_loss) == 1 and run.history.train_loss[0] < float(untrained)
     _, acc = run.trainer.evaluate(binary.X_test, binary.y_test)
     assert acc == run.test_accuracy
     assert run.name == "small_conv_gru" and run.summary()["device"] == str(run.trainer.device)
@@ -150,5 +153,14 @@ def test_checkpoint_of_other_shapes_or_models(tmp_path):
 
 
 def test_progress_bar_is_silent_in_ci(monkeypatch):
+    import sys
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert not quiet()  # someone watches a terminal: the bar shows
+    monkeypatch.setenv("CI", "true")
+    assert quiet()
+    monkeypatch.delenv("CI")
     monkeypatch.setenv("TQDM_DISABLE", "1")
     assert quiet()

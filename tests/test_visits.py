@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnnbook import data, evaluate, experiments, models, visits
+from rnnbook import data, evaluate, experiments, visit_models, visits
 from rnnbook.train import train
 from rnnbook.utils import set_seed
 
@@ -120,7 +120,7 @@ def test_a_label_never_depends_on_a_later_visit(table, split):
     # The model's output at a visit is the same whatever follows it.
     vd = visits.visit_data(table, split)
     set_seed(0)
-    model = models.VisitGRU(2, vd.d.X_test.shape[2]).eval()
+    model = visit_models.VisitGRU(2, vd.d.X_test.shape[2]).eval()
     X = vd.d.X_test.clone()
     lengths = X[:, :, 0].sum(1).long()
     changed = X.clone()
@@ -176,7 +176,7 @@ def test_packing_equals_running_each_patient_alone(risk):
     X = risk.d.X_test[:12]
     set_seed(0)
     for cell in ("gru", "lstm"):
-        model = models.VisitGRU(2, X.shape[2], num_hiddens=8, cell=cell).double().eval()
+        model = visit_models.VisitGRU(2, X.shape[2], num_hiddens=8, cell=cell).double().eval()
         with torch.no_grad():
             batch = model(X.double())  # (12, max_visits, 2)
             for i in range(len(X)):
@@ -191,7 +191,7 @@ def test_packing_equals_running_each_patient_alone(risk):
 def test_gru_cell_loop_equals_nn_gru(bili):
     """With teacher forcing, the forecaster's GRUCell loop is nn.GRU with the same weights."""
     set_seed(0)
-    model = models.VisitForecaster(1, num_hiddens=8).double().eval()
+    model = visit_models.VisitForecaster(1, num_hiddens=8).double().eval()
     gru = nn.GRU(2, 8, batch_first=True).double()
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
@@ -203,7 +203,7 @@ def test_gru_cell_loop_equals_nn_gru(bili):
 
 def test_forecasting_on_its_own_predictions(bili):
     set_seed(0)
-    model = models.VisitForecaster(1, num_hiddens=8).eval()
+    model = visit_models.VisitForecaster(1, num_hiddens=8).eval()
     X = bili.d.X_test
     changed = X.clone()
     changed[:, 3:, 0] += 5.0  # the true values after the third visit
@@ -223,7 +223,7 @@ def test_training_with_own_forecasts_is_seeded(bili):
     """feed="own" draws how many visits each batch observes from torch's generator: seeded."""
     runs = [
         train(
-            lambda k: models.VisitForecaster(k, num_hiddens=8, feed="own"),
+            lambda k: visit_models.VisitForecaster(k, num_hiddens=8, feed="own"),
             bili.d,
             experiments.VISIT_FORECAST_RECIPE,
             seed=3,

@@ -6,8 +6,27 @@ Modules, in the order the book meets them:
 - `cells`: RNN, LSTM and GRU layers written from their equations;
 - `bptt`: back-propagation through time by hand, and gradient-flow measurements;
 - `models`: the seizure classifiers; `train`: the one training loop; `evaluate`: metrics;
-- `plots`: the chapters' figures; `cli`: the `rnnbook` command line.
+- `visits`: the PBC patient visits as tensors; `visit_models`: every model that reads them;
+  `survival`: the statistics of time to event;
+- `experiments`, `plots`, `diagrams`: what each chapter runs and draws; `cli`: the command line.
+
+`LAYERS` orders every module from the bottom up: a module imports only from layers below its
+own (a test walks the imports and checks it), so there is no import circle.
 """
+
+# The layering of the package, bottom first; the subpackages count as one module each.
+LAYERS = (
+    ("errors", "recipe", "scan", "figures", "interactive", "attention"),
+    ("utils",),
+    ("data", "evaluate", "timing", "cells"),
+    ("visits", "tasks", "basics", "bptt", "baselines", "visit_models"),
+    ("survival", "healthcare"),
+    ("models",),
+    ("gradients", "train"),
+    ("checkpoints", "diagrams"),
+    ("cli", "plots", "experiments"),
+    ("__main__",),
+)
 
 __version__ = "0.1.0"
 

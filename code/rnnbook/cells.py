@@ -34,7 +34,11 @@ from torch import Tensor, nn
 from .scan import log_scan, sequential_scan
 from .utils import max_abs_diff
 
+# PyTorch's recurrent layers by cell name: the twins of `RNN`, `LSTM` and `GRU` below.
+RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
 __all__ = [
+    "RECURRENT",
     "RNN",
     "LSTM",
     "GRU",

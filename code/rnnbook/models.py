@@ -18,8 +18,9 @@ from torch import nn
 from . import cells
 from .attention import ReadoutClassifier, TransformerClassifier
 from .recipe import Recipe
+from .visit_models import GRUD, RETAIN, HazardGRU
 
-RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+RECURRENT = cells.RECURRENT
 SCRATCH = {"rnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU}
 MIN_RNN = {"mingru": cells.MinGRU, "minlstm": cells.MinLSTM}  # linear recurrences (rnnbook.scan)
 
@@ -294,88 +295,6 @@ class WindowLabeller(nn.Module):
         return self.head(h)  # (batch, steps, num_classes)
 
 
-class VisitGRU(nn.Module):
-    """Many-to-many over a patient's visits: a risk at every visit from that visit and the earlier ones.
-
-    X is a padded batch of patients, `(batch, max_visits, 1 + features)`, whose channel 0 is 1 at
-    a real visit and 0 at padding (`rnnbook.visits.visit_data`). The lengths come from that
-    channel; the batch is *packed*, so the recurrent layer never reads a padded step and each
-    patient's outputs are exactly those of running the patient alone. The layer is causal
-    (unidirectional): the output at visit t has seen visits 1..t only. `cell` is "gru" or "lstm".
-    """
-
-    def __init__(
-        self,
-        num_classes: int = 2,
-        input_size: int = 1,
-        num_hiddens: int = 16,
-        dropout: float = 0.0,
-        cell: str = "gru",
-    ):
-        super().__init__()
-        if cell not in ("gru", "lstm"):
-            raise ValueError(f"unknown cell {cell!r}; choose gru or lstm")
-        self.rnn = RECURRENT[cell](input_size, num_hiddens, batch_first=True)
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(num_hiddens, num_classes)
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-
-        lengths = X[:, :, 0].sum(dim=1).round().long().cpu()  # (batch,) visits per patient
-        packed = pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[1])
-        return self.head(self.drop(out))  # (batch, max_visits, num_classes); padding: bias only
-
-
-class VisitForecaster(nn.Module):
-    """Many-to-many regression: at every visit, forecast the next visit's value (log bilirubin).
-
-    X is `(batch, steps, 2)`: the value at each visit and the years to the next visit (known in
-    advance: the forecast is asked *for* a date). A `GRUCell` loop, so that the value read at a
-    step can be the model's own forecast from the step before instead of the truth:
-
-    * `observed=None` in training: with `feed="teacher"` (teacher forcing, Williams & Zipser
-      1989) every step reads the true value; with `feed="own"` each batch reads the true values
-      of a random number of first visits (1 to all) and its own forecasts after them, as at
-      test time;
-    * `observed=k` (evaluation): the first k visits are known, after that the model runs on its
-      own forecasts. `observed=None` in eval mode reads every true value (one step ahead).
-
-    Returns `(batch, steps, 1)`: step t forecasts visit t + 1.
-    """
-
-    def __init__(
-        self,
-        num_classes: int = 1,
-        input_size: int = 2,
-        num_hiddens: int = 32,
-        feed: str = "teacher",
-    ):
-        super().__init__()
-        if feed not in ("teacher", "own"):
-            raise ValueError(f"unknown feed {feed!r}; choose teacher or own")
-        self.feed = feed
-        self.cell = nn.GRUCell(input_size, num_hiddens)
-        self.head = nn.Linear(num_hiddens, num_classes)
-
-    def forward(self, X: torch.Tensor, observed: int | None = None) -> torch.Tensor:
-        batch, steps, _ = X.shape
-        if observed is None:
-            own = self.training and self.feed == "own"
-            observed = int(torch.randint(1, steps + 1, ())) if own else steps
-        H = X.new_zeros(batch, self.cell.hidden_size)  # (batch, num_hiddens)
-        outputs = []
-        for t in range(steps):
-            x = X[:, t]  # (batch, input_size)
-            if t >= observed:  # read the previous forecast instead of the true value
-                x = torch.cat([outputs[-1][:, :1], x[:, 1:]], dim=1)
-            H = self.cell(x, H)
-            outputs.append(self.head(H))  # (batch, num_classes)
-        return torch.stack(outputs, dim=1)  # (batch, steps, num_classes)
-
-
 # --- named configurations ------------------------------------------------------------------------
 
 
@@ -389,23 +308,7 @@ class ModelSpec:
     data: str = "eeg"  # what it reads: "eeg" (the UCI table) or "pbc-visits" (rnnbook.visits)
 
 
-# The models of the PBC visits live beside their chapters' code (rnnbook.survival,
-# rnnbook.healthcare), which builds on this module; they are imported when one is built.
-def _hazard_gru(num_classes: int) -> nn.Module:
-    from .survival import HazardGRU
-
-    return HazardGRU(num_classes)
-
-
-def _retain(num_classes: int) -> nn.Module:
-    from .healthcare import RETAIN
-
-    return RETAIN(num_classes)
-
-
 def _gru_d(num_classes: int) -> nn.Module:
-    from .healthcare import GRUD
-
     return GRUD(num_classes, dropout=0.1)
 
 
@@ -516,7 +419,7 @@ MODELS: dict[str, ModelSpec] = {
             "hazard-gru",
             "many-to-many survival: GRU over a patient's PBC visits (26 inputs), 16 hidden, a "
             "discrete-time hazard per half-year interval (20) and cause at every visit",
-            _hazard_gru,
+            HazardGRU,
             Recipe(epochs=40, batch_size=32, lr=3e-3, loss="hazard"),
             "many-to-many",
             "pbc-visits",
@@ -526,7 +429,7 @@ MODELS: dict[str, ModelSpec] = {
             "retain",
             "many-to-many over PBC visits: RETAIN (Choi et al. 2016), 25 visit features, "
             "embedding 16, two reverse-time GRUs of 16",
-            _retain,
+            RETAIN,
             Recipe(epochs=40, batch_size=32, lr=3e-3),
             "many-to-many",
             "pbc-visits",
@@ -544,7 +447,13 @@ MODELS: dict[str, ModelSpec] = {
 }
 # The models `rnnbook train` and the benchmark can train on the EEG table.
 EEG_MODELS = {name: spec for name, spec in MODELS.items() if spec.data == "eeg"}
-RECOMMENDED = {"five-class": "conv-gru", "binary": "conv-gru-binary"}
+# The recommended model of each EEG task (`rnnbook train --task T` without `--model`); the
+# intracranial task is two-class, like the binary one.
+RECOMMENDED = {
+    "five-class": "conv-gru",
+    "binary": "conv-gru-binary",
+    "intracranial": "conv-gru-binary",
+}
 
 
 def build_model(name: str, num_classes: int) -> nn.Module:

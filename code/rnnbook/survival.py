@@ -1,5 +1,5 @@
-"""Time to event: censoring, Kaplan-Meier, the metrics of survival analysis, and a recurrent
-discrete-time hazard model over a patient's visits.
+"""Time to event: censoring, Kaplan-Meier, the metrics of survival analysis, and discrete-time
+hazards (the recurrent model that predicts them is `rnnbook.visit_models.HazardGRU`).
 
 What the time-to-event chapter needs, in numpy (fast enough to bootstrap) with the established
 libraries as the tests' references (lifelines, scikit-survival):
@@ -14,9 +14,8 @@ libraries as the tests' references (lifelines, scikit-survival):
    weights per row give the metric: a bootstrap over patients is then a matrix product
    (`bootstrap_ratio`, `resample_weights`);
 4. discrete time: `hazard_targets` (the interval of each visit's event or censoring, and its
-   cause), `hazard_loss` (the censored likelihood), `HazardGRU` (a GRU over the visits whose
-   output at every visit is a hazard per interval and cause) and `predicted_survival` /
-   `predicted_incidence` read its logits back as curves.
+   cause), `hazard_loss` (the censored likelihood), and `predicted_survival` /
+   `predicted_incidence`, which read the hazard model's logits back as curves.
 
 Times are in years in the chapter; nothing here depends on the unit.
 """
@@ -30,7 +29,6 @@ import pandas as pd
 import torch
 
 from .errors import RNNBookError
-from .models import VisitGRU
 
 # --- checking input ---------------------------------------------------------------------------------
 
@@ -373,34 +371,6 @@ def predicted_incidence(y_hat: torch.Tensor) -> np.ndarray:
     s = torch.cumprod(p[..., 0], dim=-1)
     s_before = torch.cat([torch.ones_like(s[..., :1]), s[..., :-1]], dim=-1)
     return torch.cumsum(s_before[..., None] * p[..., 1:], dim=-2).numpy()
-
-
-class HazardGRU(VisitGRU):
-    """Many-to-many survival: at every visit, a discrete-time hazard for each of `num_intervals`
-    intervals after it and each of `num_causes` causes.
-
-    X is a padded batch of patients `(batch, max_visits, 1 + features)` as `visits.visit_data`
-    gives (channel 0 is 1 at a real visit; the features include the years since the previous
-    visit). It is `models.VisitGRU` (packed, causal: the output at visit t reads visits 1..t
-    only) with a head of `num_intervals * (1 + num_causes)` outputs, reshaped into logits
-    `(batch, max_visits, num_intervals, 1 + num_causes)`; index 0 of the last axis is "no event
-    in this interval" (`hazard_loss`, `predicted_survival`).
-    """
-
-    def __init__(
-        self,
-        num_causes: int = 1,
-        input_size: int = 26,
-        num_hiddens: int = 16,
-        num_intervals: int = 20,
-        dropout: float = 0.1,
-    ):
-        super().__init__(num_intervals * (1 + num_causes), input_size, num_hiddens, dropout)
-        self.num_intervals, self.num_causes = num_intervals, num_causes
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        y_hat = super().forward(X)  # (batch, max_visits, K * (1 + R))
-        return y_hat.reshape(*X.shape[:2], self.num_intervals, 1 + self.num_causes)
 
 
 def survival_data(vd, causes: tuple[int, ...] = (2,), width: float = 0.5, num_intervals: int = 20):

@@ -30,6 +30,7 @@ from .data import SeqData
 from .errors import RNNBookError
 from .models import MODELS, count_parameters
 from .recipe import Recipe
+from .survival import hazard_loss
 from .utils import choose_device, make_deterministic, set_seed
 
 
@@ -197,8 +198,6 @@ def step_loss(y_hat: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy")
     -100 at padding), `rnnbook.survival.hazard_loss`; `correct` is 0.
     """
     if loss == "hazard":  # discrete-time survival: the censored likelihood (rnnbook.survival)
-        from .survival import hazard_loss
-
         return hazard_loss(y_hat, y)
     if loss == "mse":
         y_hat, y = y_hat.reshape(-1), y.reshape(-1)

@@ -446,7 +446,7 @@ def forecast(model: nn.Module, X: torch.Tensor, observed: int) -> torch.Tensor:
     """Predictions of a forecaster that sees the true values of the first `observed` visits only.
 
     `model(X, observed=k)` must feed its own predictions from step k on (as
-    `models.VisitForecaster` does). Output on the CPU: `(batch, steps)`, where step s >= k - 1
+    `visit_models.VisitForecaster` does). Output on the CPU: `(batch, steps)`, where step s >= k - 1
     forecasts visit s + 1, that is s - k + 2 visits ahead of the last observed one.
     """
     import torch

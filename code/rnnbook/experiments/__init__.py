@@ -8,8 +8,8 @@ facts among them where they are computed, and words its comparisons from compute
 |---|---|---|
 | `sequence_tasks` | sequence tasks, streaming | `shuffled_time` (the same models on time in order and shuffled), `onset_labeller` (the many-to-many seizure-onset labeller), `streaming_comparison` (the labeller's state against windows of equal memory) |
 | `gated_cells` | gated cells | `brief_runs`: RNN, LSTM and GRU classifiers after the same brief training, for their gates and gradients |
-| `long_gap` | vanishing gradients, gated cells | `run_long_gap` (every cell at every gap of the temporal-order or long-gap task), `run_long_gap_seeds`, `long_gap_spread` |
-| `remedies` | beyond the gated cell | `REMEDY_CONFIGS`, `remedy_classifier`: orthogonal and identity initialisation, layer norm, chrono, minGRU on the temporal-order task; `remedy_sentence` |
+| `long_gap` | vanishing gradients, gated cells, beyond the gated cell | `run_long_gap` (every cell at every gap of the temporal-order or long-gap task), `run_long_gap_seeds`, `long_gap_spread`; `remedy_classifier` (orthogonal and identity initialisation, layer norm, chrono, minGRU) |
+| `remedies` | beyond the gated cell | `REMEDY_CONFIGS`, `REMEDY_PAIRS`: each remedy beside the model it changes on the temporal-order task; `remedy_sentence` |
 | `patient_visits` | patient visits | `visit_risk`, `visit_input_ablation`, `visit_forecast`, `forecast_differences`, `auroc_table` |
 | `healthcare` | healthcare's recurrent models | `retain_risk` (RETAIN against the GRU and the Mayo score), `weights_against_mayo`, `patient_contributions`, `grud_comparison` (GRU-D and the paper's baselines under removed values) |
 | `survival` | time to event | `survival_comparison` (Mayo, time-varying Cox, recurrent hazard model), `competing_risks`, `naive_survival`, `km_by_group`, `fit_cox` |
@@ -57,12 +57,14 @@ from .long_gap import (
     NEAR_CHANCE,
     ORDER_HIDDENS,
     ORDER_RECIPE,
+    REMEDIES,
     TASKS,
     LongGapResults,
     LongGapRun,
     LongGapSeeds,
     long_gap_classifier,
     long_gap_spread,
+    remedy_classifier,
     run_long_gap,
     run_long_gap_seeds,
 )
@@ -93,12 +95,10 @@ from .readouts import (
     seed_spread,
 )
 from .remedies import (
-    REMEDIES,
     REMEDY_CONFIGS,
     REMEDY_GAP,
     REMEDY_PAIRS,
     REMEDY_WORDS,
-    remedy_classifier,
     remedy_sentence,
 )
 from .sequence_tasks import (

@@ -13,20 +13,10 @@ import pandas as pd
 import torch
 
 from .. import evaluate, visits
-from ..healthcare import (
-    GRUD,
-    LABS,
-    RETAIN,
-    GRUDData,
-    grud_data,
-    grud_view,
-    remove_values,
-    retain_coefficients,
-    retain_contributions,
-)
-from ..models import VisitGRU
+from ..healthcare import LABS, GRUDData, grud_data, grud_view, remove_values
 from ..recipe import Recipe
 from ..train import Run, train
+from ..visit_models import GRUD, RETAIN, VisitGRU, retain_coefficients, retain_contributions
 from .patient_visits import MAYO, VISIT_RISK_RECIPE, auroc_table, visit_risk_models
 
 GRU = "GRU (visit history)"

@@ -1,6 +1,7 @@
 """The memory experiments of the vanishing-gradients, gated-cells and beyond-gates chapters: every
 cell trained at every gap of a task (`run_long_gap`), over seeds (`run_long_gap_seeds`), with the
-spread over seeds (`long_gap_spread`).
+spread over seeds (`long_gap_spread`); the classifiers, plain (`long_gap_classifier`) or with a
+remedy of the beyond-gates chapter (`REMEDIES`, `remedy_classifier`).
 
 Two tasks (`TASKS`): the temporal-order task (`tasks.make_order_data`, which only a model that
 remembers the order can answer; trained with `ORDER_RECIPE` and `ORDER_HIDDENS`) and the
@@ -15,11 +16,9 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from .. import data, tasks
+from .. import cells, data, tasks
 from ..gradients import first_step_ratio
-from ..models import (
-    SeqClassifier,
-)
+from ..models import MinRNNClassifier, SeqClassifier
 from ..recipe import Recipe
 from ..train import History, train
 
@@ -123,8 +122,6 @@ def run_long_gap(
         d = datasets[gap] = TASKS[task](recordings, gap, sizes, seed=seed)
         for name, spec in configs.items():
             if isinstance(spec, str):  # a remedy (REMEDIES)
-                from .remedies import remedy_classifier  # remedies builds on this module
-
                 cell, bias = spec, None
                 build = remedy_classifier(
                     spec, d.X_train.shape[2], t_max=d.X_train.shape[1], num_hiddens=num_hiddens
@@ -189,3 +186,61 @@ def long_gap_spread(table: pd.DataFrame, value: str = "test_accuracy") -> pd.Dat
     gap_seconds) in the table's order; ``n`` counts the seeds."""
     grouped = table.groupby(["model", "gap_seconds"], sort=False)[value]
     return grouped.agg(mean="mean", sd="std", min="min", max="max", n="count")
+
+
+# What each remedy changes in the long-gap experiment's plain RNN, LSTM or GRU classifier.
+REMEDIES = {
+    "orthogonal": "tanh RNN, random orthogonal W_hh (Saxe et al. 2014)",
+    "irnn": "ReLU RNN, W_hh = identity, zero biases (Le, Jaitly & Hinton 2015)",
+    "layernorm": "tanh RNN, layer normalisation of the summed input at every step (Ba et al. 2016)",
+    "chrono-lstm": "LSTM, forget-gate biases log U(1, T - 1), input gate the opposite "
+    "(Tallec & Ollivier 2018)",
+    "chrono-gru": "GRU, update-gate biases log U(1, T - 1) (Tallec & Ollivier 2018)",
+    "mingru": "minGRU (Feng et al. 2024), 1 block: gates that read only the input",
+    "chrono-mingru": "minGRU, update-gate biases as chrono (its 1 - z keeps the state)",
+}
+
+
+def remedy_classifier(
+    remedy: str,
+    input_size: int = tasks.SAMPLES_PER_STEP,
+    t_max: int | None = None,
+    num_hiddens: int = LONG_GAP_HIDDENS,
+):
+    """The builder (``num_classes -> model``) of a long-gap classifier with one remedy applied.
+
+    ``remedy`` is a key of ``REMEDIES``; ``t_max`` (the sequence length, in steps) is the
+    longest timescale of the chrono initialisation. Everything else is as in
+    ``long_gap_classifier``: 32 hidden units, the last state read by a linear layer.
+    """
+    if remedy not in REMEDIES:
+        raise ValueError(f"unknown remedy {remedy!r}; choose one of {sorted(REMEDIES)}")
+    if "chrono" in remedy and (t_max is None or t_max <= 2):
+        raise ValueError("chrono initialisation needs t_max, the sequence length in steps (> 2)")
+
+    def build(num_classes: int = 2) -> nn.Module:
+        if remedy.endswith("mingru"):
+            # One block; the loop over time: the same numbers as the scan, faster on a CPU
+            # at this length (the chapter measures both).
+            model = MinRNNClassifier(
+                "mingru", num_classes, input_size, num_hiddens, 1, "sequential"
+            )
+            if remedy == "chrono-mingru":
+                cells.chrono_bias(model.rnns[0], t_max)
+            return model
+        cell = {"chrono-lstm": "lstm", "chrono-gru": "gru"}.get(remedy, "rnn")
+        model = SeqClassifier(cell, num_classes, input_size=input_size, num_hiddens=num_hiddens)
+        if remedy == "orthogonal":
+            cells.orthogonal_recurrent(model.rnn)
+        elif remedy == "irnn":
+            model.rnn = cells.identity_recurrent(
+                nn.RNN(input_size, num_hiddens, nonlinearity="relu", batch_first=True)
+            )
+        elif remedy == "layernorm":
+            model.rnn = cells.LayerNormRNN(input_size, num_hiddens)
+        else:
+            cells.chrono_bias(model.rnn, t_max)
+        return model
+
+    build.__name__ = remedy
+    return build

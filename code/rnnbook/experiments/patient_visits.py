@@ -14,12 +14,9 @@ import torch
 from torch import nn
 
 from .. import evaluate, visits
-from ..models import (
-    VisitForecaster,
-    VisitGRU,
-)
 from ..recipe import Recipe
 from ..train import Run, train
+from ..visit_models import VisitForecaster, VisitGRU
 
 VISIT_RISK_RECIPE = Recipe(epochs=40, batch_size=32, lr=3e-3)
 VISIT_FORECAST_RECIPE = Recipe(epochs=40, batch_size=32, lr=3e-3, loss="mse")
