@@ -70,7 +70,6 @@ def markdown(results: dict) -> str:
         " Training seconds depend on the load of the machine: each run records the load average"
         " before and after it in results.json."
     )
-    lines += []
     order = {name: i for i, name in enumerate(MODELS)}
     runs = sorted(
         results["runs"].values(),

@@ -105,7 +105,7 @@ def test_landmark_labels(table):
         -100: 191, 0: 1489, 1: 265,
     }  # fmt: skip
     remaining = table["futime"] - table["day"]
-    assert (labels[(table["status"] != 2) & (remaining <= 730)] == visits.IGNORE).all()
+    assert (labels[(table["status"] != 2) & (remaining <= 730)] == data.IGNORE_INDEX).all()
     assert (labels[(table["status"] == 2) & (remaining <= 730)] == 1).all()
 
 
@@ -147,7 +147,7 @@ def test_padded_tensors(table, risk):
     present = d.X_train[:, :, 0]
     counts = table[table["id"].isin(risk.ids["train"])].groupby("id").size()
     assert present.sum(1).long().tolist() == counts.loc[risk.ids["train"]].tolist()
-    assert (d.y_train[present == 0] == visits.IGNORE).all()  # padding is never a label
+    assert (d.y_train[present == 0] == data.IGNORE_INDEX).all()  # padding is never a label
     assert (d.X_train[present == 0] == 0).all()
     # The labelled steps line up with the visits of the table.
     steps = risk.steps("test")
@@ -246,7 +246,7 @@ def test_visit_risk_reduced(risk):
     auroc = result.auroc
     assert ((auroc["lo"] <= auroc["auroc"]) & (auroc["auroc"] <= auroc["hi"])).all()
     assert auroc.loc[experiments.MAYO, "diff"] == 0
-    assert len(result.scores) == int((risk.d.y_test != visits.IGNORE).sum())
+    assert len(result.scores) == int((risk.d.y_test != data.IGNORE_INDEX).sum())
     # The formula needs no training: its AUROC is that of the scores, exactly.
     mayo = result.scores[experiments.MAYO]
     assert auroc.loc[experiments.MAYO, "auroc"] == evaluate.roc_auc(result.scores["label"], mayo)
@@ -347,4 +347,4 @@ def test_visit_input_ablation_reduced(risk):
     assert np.array_equal(result.scores["all"], result.scores["again"])
     assert result.auroc.loc["again", ["diff", "diff_lo", "diff_hi"]].tolist() == [0, 0, 0]
     assert result.runs["no gap"].model.rnn.input_size == risk.d.X_train.shape[2] - 1
-    assert len(result.scores) == int((risk.d.y_test != visits.IGNORE).sum())
+    assert len(result.scores) == int((risk.d.y_test != data.IGNORE_INDEX).sum())

@@ -29,17 +29,3 @@ LAYERS = (
 )
 
 __version__ = "0.1.0"
-
-
-def _show_table_cells_whole() -> None:
-    """In a notebook kernel (a chapter), pandas shows every table cell whole: a cut cell would
-    hide a number or a word. Outside a kernel nothing changes (and pandas is not imported)."""
-    import sys
-
-    if "ipykernel" in sys.modules:
-        import pandas as pd
-
-        pd.set_option("display.max_colwidth", None)
-
-
-_show_table_cells_whole()

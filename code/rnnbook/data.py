@@ -57,6 +57,10 @@ RECORDINGS_PER_SET = 100
 # is confounded: its healthy sets (Z, O) are surface EEG of volunteers, the others intracranial
 # EEG of patients, so a model may learn the recording method as much as the seizure.
 TASKS = ("five-class", "binary", "intracranial")
+
+# The label of a step with no target: padding, or an outcome nobody knows (PyTorch's
+# `ignore_index`; the losses of `rnnbook.train` skip it).
+IGNORE_INDEX = -100
 INTRACRANIAL_LABELS = (1, 2, 3)  # UCI labels of sets S, F and N
 SEED = 6250  # the course lab's random_state
 
@@ -139,11 +143,6 @@ def dataset_dir(dataset: Dataset, root: str | os.PathLike | None = None) -> Path
 def data_dir() -> Path:
     """The folder of the EEG archives (see `dataset_dir`)."""
     return dataset_dir(EEG)
-
-
-def data_url() -> str:
-    """The base URL of the EEG mirror: `RNNBOOK_DATA_URL`, else the pinned public mirror."""
-    return dataset_url(EEG)
 
 
 def dataset_url(dataset: Dataset) -> str:

@@ -1,14 +1,14 @@
-"""How the book's figures look and display: importing this module (the plots and diagrams do)
-makes IPython draw every matplotlib Figure as a PNG at twice the resolution it is shown at
-(IPython's "retina" format), whatever matplotlib's backend is: with `MPLBACKEND=Agg` in the
-environment (common on servers and CI) the inline backend is not active, and a displayed or glued
-Figure would otherwise show only as text.
+"""How the book's figures look and display. `use_book_style()`, which every chapter calls after
+its imports, makes IPython draw every matplotlib Figure as a PNG at twice the resolution it is
+shown at (IPython's "retina" format), whatever matplotlib's backend is: with `MPLBACKEND=Agg` in
+the environment (common on servers and CI) the inline backend is not active, and a displayed or
+glued Figure would otherwise show only as text. It also has pandas show every table cell whole.
 
 A figure wider than the page's column (`COLUMN_INCHES`) is shown shrunk to it, and its text with
 it; before it is drawn, `readable` raises any text that would then be smaller than
 `MIN_TEXT_PX` pixels to that size, so every figure is legible at its displayed size.
 
-It also sets matplotlib's colour cycle ("C0", "C1", ...) to the Okabe-Ito palette, whose colours
+And it sets matplotlib's colour cycle ("C0", "C1", ...) to the Okabe-Ito palette, whose colours
 stay distinct with the common colour-vision deficiencies; its order keeps the hues of
 matplotlib's default cycle where the chapters name them: C0 blue, C1 orange, C2 green, C3
 vermillion (red), C4 reddish purple. Figures keep a white background, so they stay legible in the
@@ -75,7 +75,15 @@ def _draw_figures_as_png() -> None:
             formatters[other].pop(Figure, None)
 
 
-_draw_figures_as_png()
-
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=OKABE_ITO)
+
+
+def use_book_style() -> None:
+    """The book's look, for a notebook: the Okabe-Ito colour cycle, figures displayed as PNG at
+    twice their resolution (in a Jupyter kernel), and every pandas table cell shown whole (a cut
+    cell would hide a number or a word). Nothing changes until it is called."""
+    import pandas as pd
+
+    mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=OKABE_ITO)
+    _draw_figures_as_png()
+    pd.set_option("display.max_colwidth", None)

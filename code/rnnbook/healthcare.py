@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from . import visits
-from .data import SeqData
+from .data import IGNORE_INDEX, SeqData
 from .errors import DataError, RNNBookError
 
 # --- the PBC visits as GRU-D reads them --------------------------------------------------------
@@ -149,7 +149,7 @@ def grud_data(
         pids = getattr(split, part)
         X = visits.pad(values[keep], ids[keep], pids, max_visits, 0.0)
         y = visits.pad(
-            t["label"].to_numpy(np.float64)[keep], ids[keep], pids, max_visits, float(visits.IGNORE)
+            t["label"].to_numpy(np.float64)[keep], ids[keep], pids, max_visits, float(IGNORE_INDEX)
         )
         tensors += [torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.long)]
         filled[part] = torch.tensor(

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .data import IGNORE_INDEX
 from .errors import RNNBookError
 
 # --- checking input ---------------------------------------------------------------------------------
@@ -397,7 +398,7 @@ def survival_data(vd, causes: tuple[int, ...] = (2,), width: float = 0.5, num_in
     for part in ("train", "valid", "test"):
         keep = (t["part"] == part).to_numpy()
         y = visits.pad(target[keep].astype(np.float64), t["id"].to_numpy()[keep], vd.ids[part],
-                       max_visits, float(visits.IGNORE))  # fmt: skip
+                       max_visits, float(IGNORE_INDEX))  # fmt: skip
         parts[f"y_{part}"] = torch.tensor(y, dtype=torch.long)  # (patients, max_visits, 2)
     names = {1: "transplant", 2: "death"}
     return dataclasses.replace(

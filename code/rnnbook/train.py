@@ -26,7 +26,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm import tqdm
 
-from .data import SeqData
+from .data import IGNORE_INDEX, SeqData
 from .errors import RNNBookError
 from .models import MODELS, count_parameters
 from .recipe import Recipe
@@ -183,9 +183,6 @@ class Trainer:
         y_hat = self.predict(X)
         loss, _, _ = step_loss(y_hat, y, self.recipe.loss)
         return loss.item(), accuracy(y_hat, y, self.recipe.loss)
-
-
-IGNORE_INDEX = -100  # the label of a step that is padding or has no label
 
 
 def step_loss(y_hat: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy"):

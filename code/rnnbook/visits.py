@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .data import Dataset, SeqData, dataset_dir, fetch, read_csv_text
+from .data import IGNORE_INDEX, Dataset, SeqData, dataset_dir, fetch, read_csv_text
 from .errors import DataError
 
 if TYPE_CHECKING:
@@ -61,10 +61,7 @@ PBCSEQ = Dataset(
 
 # --- facts about the file (see the data folder's README) ------------------------------------------
 
-N_PATIENTS = 312
-N_VISITS = 1945
 HORIZON_DAYS = 730  # the risk task: death within two years of a visit
-IGNORE = -100  # the label of a visit whose outcome is unknown, and of padded steps
 STATUS = {0: "censored", 1: "transplant", 2: "death"}
 
 # Columns and what each may hold. Constant per patient: futime, status, trt, age, sex.
@@ -218,7 +215,7 @@ def visit_mayo(table: pd.DataFrame) -> np.ndarray:
 
 def landmark_labels(table: pd.DataFrame, horizon_days: int = HORIZON_DAYS) -> np.ndarray:
     """At every visit: 1 if the patient dies within `horizon_days` of it, 0 if alive after them,
-    `IGNORE` (-100) if follow-up ends earlier without a death (censored or transplanted: unknown).
+    `IGNORE_INDEX` (-100) if follow-up ends earlier without a death (censored or transplanted: unknown).
 
     A label reads only the patient's outcome (futime, status) and the visit's own day: no later
     visit can change it.
@@ -226,7 +223,7 @@ def landmark_labels(table: pd.DataFrame, horizon_days: int = HORIZON_DAYS) -> np
     remaining = (table["futime"] - table["day"]).to_numpy()
     died = (table["status"] == 2).to_numpy()
     return np.where(
-        died & (remaining <= horizon_days), 1, np.where(remaining > horizon_days, 0, IGNORE)
+        died & (remaining <= horizon_days), 1, np.where(remaining > horizon_days, 0, IGNORE_INDEX)
     ).astype(np.int64)
 
 
@@ -320,7 +317,7 @@ class VisitData:
     `d` is the `SeqData` the Trainer reads. For "death-2y", X is `(patients, max_visits,
     1 + len(features))`: channel 0 is 1 at a real visit and 0 at padding (models derive the
     lengths from it), then the standardised features; y `(patients, max_visits)` is the landmark
-    label, `IGNORE` where unknown or padded. For "bili-next", X is `(patients, max_visits, 2)`:
+    label, `IGNORE_INDEX` where unknown or padded. For "bili-next", X is `(patients, max_visits, 2)`:
     log bilirubin and years to the next visit; y is the next visit's log bilirubin, NaN at the
     last visit and at padding.
     """
@@ -376,7 +373,7 @@ def visit_data(
         scaler = Scaler.fit(raw[t["part"] == "train"])
         features = list(raw.columns)
         values = np.c_[np.ones(len(t)), scaler(raw).to_numpy()]  # channel 0: a real visit
-        target, fill_y = t["label"].to_numpy(np.float64), float(IGNORE)
+        target, fill_y = t["label"].to_numpy(np.float64), float(IGNORE_INDEX)
     else:
         log_bili = np.log(t["bili"].to_numpy())
         next_day = t.groupby("id")["day"].shift(-1)
@@ -431,12 +428,6 @@ def without(vd: VisitData, names: list[str]) -> VisitData:
     )
     features = [name for name in vd.features if name not in names]
     return dataclasses.replace(vd, d=d, features=features)
-
-
-def load_visits(task: str = "death-2y", seed: int = 0) -> VisitData:
-    """One call from the file to padded tensors, split by patient."""
-    table = read_pbcseq()
-    return visit_data(table, split_patients(table, seed), task)
 
 
 # --- forecasting on one's own predictions ---------------------------------------------------------------

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from .. import evaluate, visits
+from ..data import IGNORE_INDEX
 from ..healthcare import LABS, GRUDData, grud_data, grud_view, remove_values
 from ..recipe import Recipe
 from ..train import Run, train
@@ -72,8 +73,8 @@ def retain_risk(
     GRU and RETAIN, trained alike (same recipe, seed and patients) through `train.train`.
     AUROCs over the labelled test visits with intervals over test patients."""
     steps = vd.steps("test")
-    labelled = steps[steps["label"] != visits.IGNORE]
-    keep = vd.d.y_test != visits.IGNORE
+    labelled = steps[steps["label"] != IGNORE_INDEX]
+    keep = vd.d.y_test != IGNORE_INDEX
     input_size = vd.d.X_train.shape[2]
     builders = {
         GRU: visit_risk_models(input_size, num_hiddens)[GRU],
@@ -107,7 +108,7 @@ def retain_weights(model: RETAIN, vd: visits.VisitData, part: str = "test") -> p
     in the order of `vd.steps(part)`, one column per input."""
     X, y = vd.d.part(part)
     coef, _ = retain_coefficients(model.cpu(), X)  # (patients, t, j, K)
-    summed = coef.sum(dim=2)[y != visits.IGNORE]  # (labelled visits, K)
+    summed = coef.sum(dim=2)[y != IGNORE_INDEX]  # (labelled visits, K)
     return pd.DataFrame(summed.double().numpy(), columns=vd.features)
 
 
@@ -239,7 +240,7 @@ def grud_comparison(
         real = X_all[:, :, 0] > 0
         masks = X_all[:, :, 1 + D : 1 + 2 * D][real][:, : len(LABS)]  # the labs
         missing[setting] = float(1 - masks.mean())
-        keep = gd.d.y_test != visits.IGNORE
+        keep = gd.d.y_test != IGNORE_INDEX
         y = gd.d.y_test[keep].numpy()
         ids = np.repeat(gd.ids["test"], keep.sum(dim=1).numpy())
         risk = {}

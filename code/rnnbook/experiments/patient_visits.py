@@ -14,6 +14,8 @@ import torch
 from torch import nn
 
 from .. import evaluate, visits
+from ..data import IGNORE_INDEX
+from ..errors import RNNBookError
 from ..recipe import Recipe
 from ..train import Run, train
 from ..visit_models import VisitForecaster, VisitGRU
@@ -38,7 +40,7 @@ def current_visit(vd: visits.VisitData, part: str) -> tuple[np.ndarray, np.ndarr
     """(features, labels) of the labelled visits of a part, each visit on its own: no history
     beyond the values carried forward into it. Rows in the order of `vd.steps(part)`."""
     X, y = vd.d.part(part)
-    keep = y != visits.IGNORE  # (patients, max_visits)
+    keep = y != IGNORE_INDEX  # (patients, max_visits)
     return X[keep][:, 1:].numpy(), y[keep].numpy()  # drop channel 0 (a real visit)
 
 
@@ -71,15 +73,16 @@ def visit_risk(
     from sklearn.linear_model import LogisticRegression
 
     steps = vd.steps("test")
-    labelled = steps[steps["label"] != visits.IGNORE]
+    labelled = steps[steps["label"] != IGNORE_INDEX]
     scores = {MAYO: labelled["mayo"].to_numpy()}
     X_fit, y_fit = current_visit(vd, "train")
     logistic = LogisticRegression(max_iter=2000).fit(X_fit, y_fit)
     X_test, y_test = current_visit(vd, "test")
-    assert np.array_equal(y_test, labelled["label"].to_numpy())  # the same visits, in order
+    if not np.array_equal(y_test, labelled["label"].to_numpy()):  # the same visits, in order
+        raise RNNBookError("the logistic regression's test visits are not the labelled visits")
     scores[LOGISTIC] = logistic.predict_proba(X_test)[:, 1]
     runs = {}
-    keep = vd.d.y_test != visits.IGNORE
+    keep = vd.d.y_test != IGNORE_INDEX
     for name, build in visit_risk_models(vd.d.X_train.shape[2], num_hiddens).items():
         runs[name] = train(build, vd.d, recipe, seed=seed, **changes)
         scores[name] = torch.softmax(runs[name].y_hat, dim=-1)[..., 1][keep].numpy()
@@ -117,8 +120,8 @@ def visit_input_ablation(
     """
     variants = VISIT_INPUT_VARIANTS if variants is None else variants
     steps = vd.steps("test")
-    labelled = steps[steps["label"] != visits.IGNORE]
-    keep = vd.d.y_test != visits.IGNORE
+    labelled = steps[steps["label"] != IGNORE_INDEX]
+    keep = vd.d.y_test != IGNORE_INDEX
     scores, runs = {}, {}
     for name, dropped in variants.items():
         part = visits.without(vd, dropped)
@@ -143,7 +146,7 @@ def auroc_table(
     from the `reference` score's AUROC with the paired interval (`evaluate.paired_difference`:
     both scores on the same resamples) and its `evaluate.verdict`.
     Columns auroc, lo, hi, diff, diff_lo, diff_hi, verdict; one row per score."""
-    auc = evaluate.roc_auc  # scikit-learn's AUROC, from ranks: fast enough for a bootstrap
+    auc = evaluate.roc_auc  # equal to scikit-learn's AUROC, from ranks: fast enough for a bootstrap
     y, base, rows = np.asarray(y), np.asarray(scores[reference]), {}
     for name, p in scores.items():
         p = np.asarray(p)
