@@ -224,6 +224,33 @@ def scores(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
     }
 
 
+def percentile_interval(values, level: float = 0.95) -> tuple[float, float]:
+    """The percentile interval of bootstrap replicates; NaN replicates (a resample on which the
+    statistic is undefined) are skipped.
+
+    >>> percentile_interval(np.arange(101.0), level=0.9)
+    (5.0, 95.0)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    tail = 100 * (1 - level) / 2
+    low, high = np.nanpercentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high): the mean of `values` (one per seed) with Student's t interval,
+    mean ± t(n - 1) · sd / √n. It says how well n seeds pin down the mean on this data, nothing
+    about other data; at least two values."""
+    from scipy import stats  # installed with scikit-learn
+
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or len(values) < 2:
+        raise ValueError("an interval over seeds needs at least two seeds")
+    mean, sd = float(values.mean()), float(values.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1)) * sd / np.sqrt(len(values))
+    return mean, mean - half, mean + half
+
+
 def bootstrap_by_group(
     y: np.ndarray,
     p: np.ndarray,
@@ -246,9 +273,7 @@ def bootstrap_by_group(
         if len(np.unique(y[rows])) < 2:
             continue
         values.append(statistic(y[rows], p[rows]))
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(values, [tail, 100 - tail])
-    return float(low), float(high)
+    return percentile_interval(values, level)
 
 
 def by_group(y: np.ndarray, p: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,14 +360,7 @@ def seed_difference(
     difference that is large against its seed-to-seed spread is called a difference. Returns
     (mean, low, high); at least two seeds.
     """
-    from scipy import stats  # installed with scikit-learn
-
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"paired seeds need two vectors of one length, got {a.shape} {b.shape}")
-    if len(a) < 2:
-        raise ValueError("an interval over seeds needs at least two seeds")
-    d = a - b
-    mean, sd = float(d.mean()), float(d.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, len(d) - 1)) * sd / np.sqrt(len(d))
-    return mean, mean - half, mean + half
+    return t_interval(a - b, level)

@@ -139,7 +139,9 @@ def grud_data(
     z = (raw - mean) / std
     ids = t["id"].to_numpy()
     first = t["visit"].to_numpy() == 0
-    delta = time_since_observed(t["day"].to_numpy() / 365.25, observed.to_numpy(), first)
+    delta = time_since_observed(
+        t["day"].to_numpy() / visits.DAYS_PER_YEAR, observed.to_numpy(), first
+    )
     ffilled = z.groupby(t["id"]).ffill().fillna(0.0).to_numpy()  # 0: the training mean
     values = np.c_[np.ones(len(t)), z.fillna(0.0).to_numpy(), observed.to_numpy(), delta]
     max_visits = int(t.groupby("id").size().max())

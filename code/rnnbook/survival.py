@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from . import visits
 from .data import IGNORE_INDEX
 from .errors import RNNBookError
 
@@ -303,14 +304,6 @@ def bootstrap_ratio(terms: PairTerms, W: np.ndarray) -> np.ndarray:
         return num / den
 
 
-def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """The percentile interval of bootstrap values (NaN replicates, with no pair, are skipped)."""
-    values = np.asarray(values, dtype=np.float64)
-    tail = 100 * (1 - level) / 2
-    low, high = np.nanpercentile(values, [tail, 100 - tail])
-    return float(low), float(high)
-
-
 # --- discrete time: targets, the censored likelihood, the model ----------------------------------------
 
 
@@ -384,10 +377,8 @@ def survival_data(vd, causes: tuple[int, ...] = (2,), width: float = 0.5, num_in
     competing causes). Returns a `SeqData` whose classes name the causes."""
     import dataclasses
 
-    from . import visits
-
     t = vd.visits
-    remaining = (t["futime"] - t["day"]).to_numpy() / 365.25  # years from the visit
+    remaining = (t["futime"] - t["day"]).to_numpy() / visits.DAYS_PER_YEAR  # years from the visit
     status = t["status"].to_numpy()
     cause = np.zeros(len(t), dtype=np.int64)
     for k, code in enumerate(causes, start=1):

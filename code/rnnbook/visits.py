@@ -62,6 +62,15 @@ PBCSEQ = Dataset(
 # --- facts about the file (see the data folder's README) ------------------------------------------
 
 HORIZON_DAYS = 730  # the risk task: death within two years of a visit
+# The Mayo model's weights (Dickson et al. 1989), per unit of the book's visit features.
+MAYO_WEIGHTS = {
+    "log_bili": 0.871,
+    "log_albumin": -2.53,
+    "log_protime": 2.38,
+    "edema": 0.859,
+    "age": 0.039,
+}
+DAYS_PER_YEAR = 365.25  # the PBC file counts days; the chapters speak in years
 STATUS = {0: "censored", 1: "transplant", 2: "death"}
 
 # Columns and what each may hold. Constant per patient: futime, status, trt, age, sex.
@@ -185,7 +194,7 @@ def read_pbcseq(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 def age_at_visit(table: pd.DataFrame) -> pd.Series:
     """Age in years at each visit: age at registration plus the visit's day."""
-    return table["age"] + table["day"] / 365.25
+    return table["age"] + table["day"] / DAYS_PER_YEAR
 
 
 def mayo_score(
@@ -197,13 +206,14 @@ def mayo_score(
     R = 0.871 ln(bilirubin mg/dl) - 2.53 ln(albumin g/dl) + 0.039 age (years)
         + 2.38 ln(prothrombin time s) + 0.859 edema (0, 0.5 or 1).
     """
+    w = MAYO_WEIGHTS
     bili, albumin, protime = (np.asarray(v, dtype=np.float64) for v in (bili, albumin, protime))
     return (
-        0.871 * np.log(bili)
-        - 2.53 * np.log(albumin)
-        + 0.039 * np.asarray(age, dtype=np.float64)
-        + 2.38 * np.log(protime)
-        + 0.859 * np.asarray(edema, dtype=np.float64)
+        w["log_bili"] * np.log(bili)
+        + w["log_albumin"] * np.log(albumin)
+        + w["age"] * np.asarray(age, dtype=np.float64)
+        + w["log_protime"] * np.log(protime)
+        + w["edema"] * np.asarray(edema, dtype=np.float64)
     )
 
 
@@ -249,8 +259,8 @@ def visit_features(table: pd.DataFrame) -> pd.DataFrame:
     out["age"] = age_at_visit(t)
     out["male"] = t["male"].astype(np.float64)
     out["trt"] = t["trt"].astype(np.float64)
-    out["years"] = t["day"] / 365.25
-    out["gap"] = t.groupby("id")["day"].diff().fillna(0) / 365.25
+    out["years"] = t["day"] / DAYS_PER_YEAR
+    out["gap"] = t.groupby("id")["day"].diff().fillna(0) / DAYS_PER_YEAR
     return out
 
 
@@ -378,7 +388,7 @@ def visit_data(
         log_bili = np.log(t["bili"].to_numpy())
         next_day = t.groupby("id")["day"].shift(-1)
         features = ["log_bili", "years_to_next"]
-        values = np.c_[log_bili, ((next_day - t["day"]) / 365.25).fillna(0).to_numpy()]
+        values = np.c_[log_bili, ((next_day - t["day"]) / DAYS_PER_YEAR).fillna(0).to_numpy()]
         target, fill_y = np.log(t.groupby("id")["bili"].shift(-1)).to_numpy(), np.nan
     tensors, ids = [], {}
     for part in ("train", "valid", "test"):

@@ -24,8 +24,7 @@ GRU = "GRU (visit history)"
 RETAIN_NAME = "RETAIN (visit history)"
 
 # The Mayo score's weights per unit of the book's visit features (`visits.mayo_score`).
-MAYO_WEIGHTS = {"log_bili": 0.871, "log_albumin": -2.53, "log_protime": 2.38, "edema": 0.859,
-                "age": 0.039}  # fmt: skip
+MAYO_WEIGHTS = visits.MAYO_WEIGHTS
 # How the chapter groups RETAIN's inputs: Mayo's five one by one, then the rest.
 INPUT_GROUPS = {
     "bilirubin": ["log_bili"],
@@ -154,7 +153,7 @@ def patient_contributions(
     steps = vd.steps(part)
     steps = steps[steps["id"] == pid]
     out = pd.DataFrame({
-        "years": steps["day"].to_numpy() / 365.25,
+        "years": steps["day"].to_numpy() / visits.DAYS_PER_YEAR,
         "label": steps["label"].to_numpy(),
         "logit": (logits[:, 1] - logits[:, 0]).numpy(),
         "bias": float(bias),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import data
+from .. import data, evaluate
 from ..models import (
     count_parameters,
 )
@@ -65,13 +65,22 @@ def seed_spread(
     """Mean, standard deviation and a `level` confidence interval of `value` over the seeds.
 
     One row per group of `keys`, in the table's order; columns mean, sd, low, high, n. The
-    interval is Student's t, mean ± t(n - 1) · sd / √n (with 3 seeds t = 4.30 for 95 %): it says
+    interval is Student's t (`evaluate.t_interval`; with 3 seeds t = 4.30 for 95 %): it says
     how well a few seeds pin down the mean over seeds, nothing about other data. NaN with one seed.
     """
-    from scipy import stats  # installed with scikit-learn
-
-    out = table.groupby(keys, sort=False)[value].agg(mean="mean", sd="std", n="count")
-    t = stats.t.ppf(0.5 + level / 2, (out["n"] - 1).clip(lower=1))
-    half = np.where(out["n"] > 1, t * out["sd"] / np.sqrt(out["n"]), np.nan)
-    out["low"], out["high"] = out["mean"] - half, out["mean"] + half
+    rows = {}
+    for key, values in table.groupby(keys, sort=False)[value]:
+        key = key[0] if len(keys) == 1 and isinstance(key, tuple) else key
+        mean, low, high = (
+            evaluate.t_interval(values, level)
+            if len(values) > 1
+            else (values.mean(), np.nan, np.nan)
+        )
+        rows[key] = {"mean": mean, "sd": values.std(), "low": low, "high": high, "n": len(values)}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index = (
+        pd.Index(out.index, name=keys[0])
+        if len(keys) == 1
+        else pd.MultiIndex.from_tuples(out.index, names=keys)
+    )
     return out[["mean", "sd", "low", "high", "n"]]

@@ -20,7 +20,7 @@ from .. import evaluate, survival, visits
 from ..errors import RNNBookError
 from ..train import Run, train
 
-YEAR = 365.25
+YEAR = visits.DAYS_PER_YEAR
 COX_COVARIATES = ["log_bili", "log_albumin", "log_protime", "edema", "age"]
 SURVIVAL_HORIZONS = (1, 2, 5)  # years after the landmark visit
 LANDMARK_DAY = 365  # each patient's landmark: the visit nearest to one year after entry
@@ -84,7 +84,7 @@ def km_difference(patients: pd.DataFrame, a: np.ndarray, b: np.ndarray, years: f
     ia, ib = np.flatnonzero(a), np.flatnonzero(b)
     diff = at(ia) - at(ib)
     boot = [at(rng.choice(ia, len(ia))) - at(rng.choice(ib, len(ib))) for _ in range(n_boot)]
-    lo, hi = survival.interval(np.array(boot))
+    lo, hi = evaluate.percentile_interval(np.array(boot))
     return diff, lo, hi, evaluate.verdict(diff, (lo, hi))
 
 
@@ -357,14 +357,14 @@ def survival_comparison(table: pd.DataFrame, vd: visits.VisitData, seed: int = 0
     for key, b in brier.items():
         values[key], boots[key] = float(b.mean()), (W_land @ b) / W_land.sum(axis=1)
     metrics = pd.DataFrame({key: {"value": values[key], **dict(zip(("lo", "hi"),
-                            survival.interval(boots[key]), strict=True))} for key in values}).T  # fmt: skip
+                            evaluate.percentile_interval(boots[key]), strict=True))} for key in values}).T  # fmt: skip
     metrics.index.names = ["metric", "model"]
     diffs = {}
     for metric in dict.fromkeys(k[0] for k in values):
         better_high = not metric.startswith("Brier")
         for a, b in COMPARISONS:
             diff = values[(metric, a)] - values[(metric, b)]
-            lo, hi = survival.interval(boots[(metric, a)] - boots[(metric, b)])
+            lo, hi = evaluate.percentile_interval(boots[(metric, a)] - boots[(metric, b)])
             diffs[(metric, a, b)] = {"diff": diff, "lo": lo, "hi": hi,
                                      "verdict": evaluate.verdict(diff, (lo, hi), better_high)}  # fmt: skip
     differences = pd.DataFrame(diffs).T.astype({"diff": float, "lo": float, "hi": float})
@@ -456,9 +456,9 @@ def competing_risks(table: pd.DataFrame, vd: visits.VisitData, one_cause: Run,
             obs = aj(np.arange(len(r_l)))
             b_pred = [pred[r].mean() for r in rng_rows]
             b_obs = [aj(r) for r in rng_rows]
-            rows[(name, h)] = {"predicted": pred.mean(), "predicted lo": survival.interval(b_pred)[0],
-                               "predicted hi": survival.interval(b_pred)[1], "Aalen-Johansen": obs,
-                               "AJ lo": survival.interval(b_obs)[0], "AJ hi": survival.interval(b_obs)[1]}  # fmt: skip
+            rows[(name, h)] = {"predicted": pred.mean(), "predicted lo": evaluate.percentile_interval(b_pred)[0],
+                               "predicted hi": evaluate.percentile_interval(b_pred)[1], "Aalen-Johansen": obs,
+                               "AJ lo": evaluate.percentile_interval(b_obs)[0], "AJ hi": evaluate.percentile_interval(b_obs)[1]}  # fmt: skip
     predicted = pd.DataFrame(rows).T
     predicted.index.names = ["cause", "years after the landmark"]
 
@@ -473,11 +473,11 @@ def competing_risks(table: pd.DataFrame, vd: visits.VisitData, one_cause: Run,
     )
     b2, b1 = survival.bootstrap_ratio(t2, W_all), survival.bootstrap_ratio(t1, W_all)
     diff = t2.value() - t1.value()
-    lo, hi = survival.interval(b2 - b1)
+    lo, hi = evaluate.percentile_interval(b2 - b1)
     death_c = pd.DataFrame({
         "Harrell's C (death)": [t2.value(), t1.value(), diff],
-        "95 % lo": [*survival.interval(b2)[:1], *survival.interval(b1)[:1], lo],
-        "95 % hi": [*survival.interval(b2)[1:], *survival.interval(b1)[1:], hi],
+        "95 % lo": [*evaluate.percentile_interval(b2)[:1], *evaluate.percentile_interval(b1)[:1], lo],
+        "95 % hi": [*evaluate.percentile_interval(b2)[1:], *evaluate.percentile_interval(b1)[1:], hi],
     }, index=["two causes", "death only", "difference"])  # fmt: skip
     death_c.attrs["verdict"] = evaluate.verdict(diff, (lo, hi))
     return CompetingRisks(incidence, predicted.astype(float), death_c, run)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..figures import COLUMN_INCHES
+from ..visits import DAYS_PER_YEAR
 
 ENDS = {2: ("x", "C3", "death"), 1: ("D", "C2", "transplant"), 0: ("|", "C0", "censored (alive)")}
 
@@ -18,10 +19,10 @@ def plot_follow_up(table: pd.DataFrame, ids: list[int]) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(COLUMN_INCHES, 0.16 * len(ids) + 1.2))
     for row, pid in enumerate(ids):
         p = table[table["id"] == pid]
-        end, status = p["futime"].iloc[0] / 365.25, int(p["status"].iloc[0])
+        end, status = p["futime"].iloc[0] / DAYS_PER_YEAR, int(p["status"].iloc[0])
         marker, color, _ = ENDS[status]
         ax.plot([0, end], [row, row], color="0.6", lw=1)
-        ax.plot(p["day"] / 365.25, [row] * len(p), "o", ms=2.5, color="0.35")
+        ax.plot(p["day"] / DAYS_PER_YEAR, [row] * len(p), "o", ms=2.5, color="0.35")
         ax.plot(end, row, marker, ms=7, mew=2, color=color)
     for marker, color, label in ENDS.values():
         ax.plot([], [], marker, ms=7, mew=2, color=color, ls="none", label=label)
@@ -65,13 +66,13 @@ def plot_visit_curves(curves: np.ndarray, days: np.ndarray, visit_numbers, width
     fig, ax = plt.subplots(figsize=(COLUMN_INCHES, 4.4), layout="constrained")
     K = curves.shape[1]
     for i, (S, day, number) in enumerate(zip(curves, days, visit_numbers, strict=True)):
-        start = day / 365.25
+        start = day / DAYS_PER_YEAR
         t = start + np.arange(K + 1) * width
         ax.step(t, np.r_[1.0, S], where="post", color=plt.cm.viridis(i / max(len(days) - 1, 1)),
                 label=f"visit {number} (year {start:.1f})")  # fmt: skip
     ax.axvline(end, color="C3" if died else "C0", ls="--", lw=1.5,
                label="death" if died else "end of follow-up")  # fmt: skip
-    ax.set_xlim(0, until if until is not None else days[-1] / 365.25 + K * width)
+    ax.set_xlim(0, until if until is not None else days[-1] / DAYS_PER_YEAR + K * width)
     ax.set_xlabel("years since entry")
     ax.set_ylabel("predicted survival")
     ax.set_ylim(0, 1.02)

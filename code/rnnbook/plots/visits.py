@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..visits import DAYS_PER_YEAR
+
 
 def visits_outcome(status: int) -> str:
     return {0: "alive at the end", 1: "transplanted", 2: "died"}[status]
@@ -17,12 +19,12 @@ def plot_visit_trajectories(table: pd.DataFrame, ids: list[int]) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(8, 4.6))
     for i, pid in enumerate(ids):
         p = table[table["id"] == pid]
-        years = p["day"] / 365.25
+        years = p["day"] / DAYS_PER_YEAR
         status = int(p["status"].iloc[0])
         color = f"C{i}"
         label = f"patient {pid} ({visits_outcome(status)})"
         ax.plot(years, p["bili"], marker="o", ms=3.5, lw=1.2, color=color, label=label)
-        end = p["futime"].iloc[0] / 365.25
+        end = p["futime"].iloc[0] / DAYS_PER_YEAR
         ax.plot([years.iloc[-1], end], [p["bili"].iloc[-1]] * 2, ls=":", lw=1, color=color)
         ax.plot(end, p["bili"].iloc[-1], marker="x" if status == 2 else "|", ms=9, mew=2,
                 color=color)  # fmt: skip
