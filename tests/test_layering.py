@@ -29,8 +29,12 @@ def imported(path: Path) -> set[str]:
                 names.update(
                     [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
                 )
+        elif isinstance(node, ast.ImportFrom) and node.module == "rnnbook":
+            names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rnnbook."):
             names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            names.update(a.name.split(".")[1] for a in node.names if a.name.startswith("rnnbook."))
     return names - {top_module(path)}
 
 
@@ -54,11 +58,12 @@ def test_the_import_reader_sees_lazy_and_package_imports(tmp_path):
     (sub / "experiments").mkdir(parents=True)
     f = sub / "experiments" / "x.py"
     f.write_text(
-        "from .. import data, models\nfrom ..train import train\ndef g():\n    from .y import z\n"
+        "from .. import data, models\nfrom ..train import train\nfrom rnnbook import cells\n"
+        "import rnnbook.scan\ndef g():\n    from .y import z\n"
     )
     global PACKAGE
     saved, PACKAGE = PACKAGE, sub
     try:
-        assert imported(f) == {"data", "models", "train"}  # .y is inside the subpackage
+        assert imported(f) == {"cells", "data", "models", "scan", "train"}  # not .y, inside
     finally:
         PACKAGE = saved

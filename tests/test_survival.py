@@ -163,7 +163,7 @@ def synthetic_hazard_data(seed: int = 0) -> SeqData:
 
 def test_trainer_hazard_loss_learns_and_is_deterministic():
     d = synthetic_hazard_data()
-    build = lambda k: visit_models.HazardGRU(k, input_size=2, num_hiddens=8, num_intervals=6)  # noqa: E731
+    build = lambda k: visit_models.HazardGRU(k, 6, input_size=2, num_hiddens=8)  # noqa: E731
     recipe = Recipe(epochs=15, batch_size=16, lr=1e-2, loss="hazard")
     a, b = train(build, d, recipe, seed=0), train(build, d, recipe, seed=0)
     assert a.history.train_loss == b.history.train_loss

@@ -16,14 +16,14 @@ own (a test walks the imports and checks it), so there is no import circle.
 
 # The layering of the package, bottom first; the subpackages count as one module each.
 LAYERS = (
-    ("errors", "recipe", "scan", "figures", "interactive", "attention"),
+    ("errors", "recipe", "scan", "figures", "attention"),
     ("utils",),
     ("data", "evaluate", "timing", "cells"),
     ("visits", "tasks", "basics", "bptt", "baselines", "visit_models"),
     ("survival", "healthcare"),
     ("models",),
     ("gradients", "train"),
-    ("checkpoints", "diagrams"),
+    ("checkpoints", "diagrams", "interactive"),
     ("cli", "plots", "experiments"),
     ("__main__",),
 )

@@ -49,7 +49,7 @@ def metrics(y: torch.Tensor | np.ndarray, y_hat: torch.Tensor | np.ndarray, clas
     seizure = 0 if k == 5 else 1
     is_seizure, said_seizure = y == seizure, pred == seizure
     out = {
-        "accuracy": float((pred == y).mean()),
+        "accuracy": label_accuracy(y, pred),
         "per_class_accuracy": per_class,
         "support": {c: int(confusion[i].sum()) for i, c in enumerate(classes)},
         "confusion_matrix": confusion.tolist(),

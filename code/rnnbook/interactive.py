@@ -26,17 +26,11 @@ import torch
 from torch import Tensor, nn
 
 from rnnbook import gradients
+from rnnbook.figures import OKABE_ITO
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # an identifier: never fetched
 # Okabe-Ito colours that stay visible on both schemes (its black and its yellow do not).
-ORANGE, SKY_BLUE, GREEN, VERMILLION, BLUE, PURPLE = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#D55E00",
-    "#0072B2",
-    "#CC79A7",
-)
+ORANGE, SKY_BLUE, GREEN, VERMILLION, BLUE, PURPLE = (OKABE_ITO[i] for i in (1, 5, 2, 3, 0, 4))
 GREY = "#888888"
 # The EEG traces: the page's own text colour (SVG's currentColor: near-black on the light scheme,
 # near-white on the dark one), so a trace never looks like the grid's grey on either.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import cells
+from . import cells, survival
 from .attention import ReadoutClassifier, TransformerClassifier
 from .recipe import Recipe
 from .visit_models import GRUD, RETAIN, HazardGRU
@@ -308,6 +308,10 @@ class ModelSpec:
     data: str = "eeg"  # what it reads: "eeg" (the UCI table) or "pbc-visits" (rnnbook.visits)
 
 
+def _hazard_gru(num_causes: int) -> nn.Module:
+    return HazardGRU(num_causes, survival.NUM_INTERVALS)
+
+
 def _gru_d(num_classes: int) -> nn.Module:
     return GRUD(num_classes, dropout=0.1)
 
@@ -419,7 +423,7 @@ MODELS: dict[str, ModelSpec] = {
             "hazard-gru",
             "many-to-many survival: GRU over a patient's PBC visits (26 inputs), 16 hidden, a "
             "discrete-time hazard per half-year interval (20) and cause at every visit",
-            HazardGRU,
+            _hazard_gru,
             Recipe(epochs=40, batch_size=32, lr=3e-3, loss="hazard"),
             "many-to-many",
             "pbc-visits",

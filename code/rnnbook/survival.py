@@ -32,6 +32,9 @@ from . import visits
 from .data import IGNORE_INDEX
 from .errors import RNNBookError
 
+# The book's discrete-time grid: intervals of WIDTH years, NUM_INTERVALS of them (up to 10 years).
+WIDTH, NUM_INTERVALS = 0.5, 20
+
 # --- checking input ---------------------------------------------------------------------------------
 
 
@@ -308,7 +311,7 @@ def bootstrap_ratio(terms: PairTerms, W: np.ndarray) -> np.ndarray:
 
 
 def hazard_targets(
-    remaining, cause, width: float = 0.5, num_intervals: int = 20, causes=(0, 1, 2)
+    remaining, cause, width: float = WIDTH, num_intervals: int = NUM_INTERVALS, causes=(0, 1, 2)
 ) -> np.ndarray:
     """(n, 2) integer targets of a discrete-time hazard model: the interval j = floor(r / width)
     in which each remaining time r ends, and its cause (0 censored, 1.. a cause).
@@ -367,7 +370,9 @@ def predicted_incidence(y_hat: torch.Tensor) -> np.ndarray:
     return torch.cumsum(s_before[..., None] * p[..., 1:], dim=-2).numpy()
 
 
-def survival_data(vd, causes: tuple[int, ...] = (2,), width: float = 0.5, num_intervals: int = 20):
+def survival_data(
+    vd, causes: tuple[int, ...] = (2,), width: float = WIDTH, num_intervals: int = NUM_INTERVALS
+):
     """The padded visits of `vd` (`visits.visit_data`, task "death-2y") with hazard targets in
     place of the two-year labels: y `(patients, max_visits, 2)` = (interval, cause) of the time
     from each visit to the end of the patient's follow-up (`hazard_targets`), -100 at padding.
@@ -391,7 +396,7 @@ def survival_data(vd, causes: tuple[int, ...] = (2,), width: float = 0.5, num_in
         y = visits.pad(target[keep].astype(np.float64), t["id"].to_numpy()[keep], vd.ids[part],
                        max_visits, float(IGNORE_INDEX))  # fmt: skip
         parts[f"y_{part}"] = torch.tensor(y, dtype=torch.long)  # (patients, max_visits, 2)
-    names = {1: "transplant", 2: "death"}
+    names = {code: visits.STATUS[code] for code in (1, 2)}
     return dataclasses.replace(
         vd.d, task="hazard", classes=tuple(names[c] for c in causes), **parts
     )

@@ -123,10 +123,10 @@ class HazardGRU(VisitGRU):
 
     def __init__(
         self,
-        num_causes: int = 1,
+        num_causes: int,
+        num_intervals: int,  # the grid is `rnnbook.survival`'s (NUM_INTERVALS of WIDTH years)
         input_size: int = 26,
         num_hiddens: int = 16,
-        num_intervals: int = 20,
         dropout: float = 0.1,
     ):
         super().__init__(num_intervals * (1 + num_causes), input_size, num_hiddens, dropout)

@@ -6,18 +6,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from .. import figures  # noqa: F401  (in Jupyter: figures drawn as PNG whatever the backend)
+from ..figures import OKABE_ITO
 
-GATE = "#E69F00"  # a sigmoid gate (orange)
-
-
-TANH = "#56B4E9"  # a tanh layer (sky blue)
+GATE = OKABE_ITO[1]  # a sigmoid gate (orange)
 
 
-STATE = "#0072B2"  # the line that carries the state (blue)
+TANH = OKABE_ITO[5]  # a tanh layer (sky blue)
 
 
-MEMORY = "#D55E00"  # the LSTM's memory line (vermillion)
+STATE = OKABE_ITO[0]  # the line that carries the state (blue)
+
+
+MEMORY = OKABE_ITO[3]  # the LSTM's memory line (vermillion)
 
 
 GREY = "0.35"

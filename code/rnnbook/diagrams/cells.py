@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from .. import figures  # noqa: F401  (in Jupyter: figures drawn as PNG whatever the backend)
 from ._draw import (
     FONT,
     GATE,

@@ -8,8 +8,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from .. import figures  # noqa: F401  (in Jupyter: figures drawn as PNG whatever the backend)
-
 
 def _box(ax, x: float, y: float, color: str) -> None:
     ax.add_patch(plt.Rectangle((x - 0.3, y - 0.3), 0.6, 0.6, color=color, ec="black", lw=0.8))

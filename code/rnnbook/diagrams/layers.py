@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from .. import figures  # noqa: F401  (in Jupyter: figures drawn as PNG whatever the backend)
+from ..data import IGNORE_INDEX
+from ..figures import OKABE_ITO
 from ._draw import (
     FONT,
     GREY,
@@ -99,7 +100,7 @@ def padding_and_packing(lengths: tuple[int, ...] = (5, 3, 2)) -> plt.Figure:
     """
     T, B = max(lengths), len(lengths)
     fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.6), gridspec_kw={"width_ratios": [1, 1]})
-    colors = ["#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442"]
+    colors = [OKABE_ITO[i] for i in (5, 1, 2, 4, 6)]
     left, right = axes
     for b, n in enumerate(lengths):
         for t in range(T):
@@ -173,8 +174,12 @@ def landmark_timeline() -> plt.Figure:
     fig, ax = plt.subplots(figsize=(9.0, 3.4))
     patients = [("patient A: died", [0, 0.5, 1, 2, 3, 4.1, 5.0, 6.0], 6.5, "death"),
                 ("patient B: left the study", [0, 1, 2, 3.2, 4, 5.3, 6.1], 7.0, "censored")]  # fmt: skip
-    colors = {1: "#D55E00", 0: "#0072B2", -100: "0.6"}
-    names = {1: "1: died within 2 years", 0: "0: alive 2 years later", -100: "unknown: -100"}
+    colors = {1: OKABE_ITO[3], 0: OKABE_ITO[0], IGNORE_INDEX: "0.6"}
+    names = {
+        1: "1: died within 2 years",
+        0: "0: alive 2 years later",
+        IGNORE_INDEX: "unknown: -100",
+    }
     seen = set()
     for row, (name, times, end, kind) in enumerate(patients):
         y = 1.6 - 1.1 * row
@@ -187,7 +192,7 @@ def landmark_timeline() -> plt.Figure:
             if kind == "death":
                 label = 1 if end - t <= 2 else 0
             else:
-                label = 0 if end - t >= 2 else -100
+                label = 0 if end - t >= 2 else IGNORE_INDEX
             ax.plot([t], [y], "o", ms=9, color=colors[label], mec="black",
                     label=None if label in seen else names[label], zorder=3)  # fmt: skip
             seen.add(label)

@@ -225,7 +225,7 @@ def nearest_neighbour_leak(
                         "task": task,
                         "split": split,
                         "seed": seed,
-                        "test_accuracy": float((y_train[index] == y_test).mean()),
+                        "test_accuracy": evaluate.label_accuracy(y_test, y_train[index]),
                         "sibling_share": float(sibling.mean()),
                     }
                 )

@@ -10,7 +10,7 @@ from ..visits import DAYS_PER_YEAR
 
 
 def visits_outcome(status: int) -> str:
-    return {0: "alive at the end", 1: "transplanted", 2: "died"}[status]
+    return {0: "alive at the end", 1: "transplanted", 2: "died"}[status]  # visits.STATUS, as told
 
 
 def plot_visit_trajectories(table: pd.DataFrame, ids: list[int]) -> plt.Figure:

@@ -1,0 +1,122 @@
+"""The chapters' plot functions on small made-up inputs of the shapes the chapters pass: each
+draws a figure with the panels, lines or points its data call for (the chapters draw them on the
+real results in `make book`)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection
+
+from rnnbook import plots
+from rnnbook.train import History
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def lines_of(ax) -> list:
+    return [line for line in ax.get_lines() if len(line.get_xdata()) > 1]
+
+
+def test_plot_scalar_memory_draws_one_line_per_weight():
+    curves = {w: w ** np.arange(20.0) for w in (0.5, 1.0, 1.5)}
+    ax = plots.plot_scalar_memory(curves).axes[0]
+    assert [line.get_label() for line in lines_of(ax)] == ["w = 0.5", "w = 1", "w = 1.5"]
+    assert ax.get_yscale() == "log"
+
+
+def test_plot_truncation_errors_and_bptt_cost():
+    errors = pd.DataFrame(
+        {"k1 = k2": [0.5, 0.25, 0.1], "k1 = k2 / 2": [0.1, 0.01, 1e-4]}, index=[10, 20, 40]
+    )
+    ax = plots.plot_truncation_errors(errors).axes[0]
+    assert len(lines_of(ax)) == 2 and ax.get_xscale() == "log"
+    cost = pd.DataFrame(
+        {"seconds": [0.01, 0.02, 0.04], "saved_bytes": [1e6, 2e6, 4e6]}, index=[178, 356, 712]
+    )
+    fig = plots.plot_bptt_cost(cost, window=178)
+    assert len(fig.axes) == 2
+    assert fig.axes[1].get_lines()[-1].get_ydata()[0] == pytest.approx(1e6 / 2**20)  # the window
+
+
+def test_plot_gradient_flows_solid_trained_dashed_initial():
+    flows = {"RNN": np.linspace(1e-3, 1, 10), "GRU": np.linspace(0.1, 1, 10)}
+    ax = plots.plot_gradient_flows(flows, {k: v / 10 for k, v in flows.items()}).axes[0]
+    styles = [line.get_linestyle() for line in lines_of(ax)]
+    assert styles.count("-") == 2 and styles.count("--") == 2
+
+
+def test_plot_memory_gates_one_panel_per_model():
+    gates = {"LSTM": (np.full(8, 0.5), np.linspace(0.4, 0.99, 8)), "GRU": (np.full(8, 0.7),) * 2}
+    fig = plots.plot_memory_gates(gates)
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()][:2] == ["LSTM", "GRU"]
+
+
+def test_training_plots():
+    h = History(
+        train_loss=[1.0, 0.8],
+        valid_loss=[0.9, 0.85],
+        train_acc=[0.5, 0.6],
+        valid_acc=[0.55, 0.58],
+    )
+    ax = plots.plot_history({"a": h, "b": {"valid_acc": [0.4, 0.5, 0.6]}}).axes[0]
+    assert [len(line.get_xdata()) for line in lines_of(ax)] == [2, 3]
+    fig = plots.plot_learning_curves(h, title="t")
+    assert len(fig.axes) == 2 and all(len(lines_of(ax)) == 2 for ax in fig.axes)
+    ax = plots.plot_confusion([[8, 2], [1, 9]], ["no", "yes"]).axes[0]
+    assert ax.images[0].get_array()[0, 0] == pytest.approx(0.8)  # shares of the true class
+    ax = plots.plot_roc({"m": (np.array([0, 0.5, 1]), np.array([0, 0.8, 1]), 0.9)}).axes[0]
+    assert "AUC 0.9000" in ax.get_legend().get_texts()[0].get_text()
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 2, 200), rng.random(200)
+    fig = plots.plot_reliability({"m": (y, p)})
+    assert len(fig.axes) == 2
+
+
+def test_visit_plots():
+    auroc = pd.DataFrame(
+        {"auroc": [0.8, 0.7], "lo": [0.7, 0.6], "hi": [0.9, 0.8]}, index=["a", "b"]
+    )
+    ax = plots.plot_auroc_intervals(auroc).axes[0]
+    at = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)}
+    assert at["a"] > at["b"]  # the first row on top
+    errors = pd.DataFrame([[0.2, 0.3], [0.25, 0.35]], index=["x", "y"], columns=[1, 2])
+    ax = plots.plot_forecast_errors(errors).axes[0]
+    assert len(lines_of(ax)) == 2
+
+
+def test_plot_grud_auroc_a_dot_per_seed_and_a_mean_per_model():
+    aurocs = pd.DataFrame({
+        "setting": ["as recorded"] * 4,
+        "model": ["GRU-forward"] * 2 + ["GRU-D"] * 2,
+        "seed": [0, 1, 0, 1],
+        "auroc": [0.8, 0.82, 0.79, 0.81],
+    })  # fmt: skip
+    ax = plots.plot_grud_auroc(aurocs).axes[0]
+    points = [line for line in ax.get_lines()]
+    assert sum(len(line.get_xdata()) for line in points) == 4 + 2  # 4 seeds, 2 means
+
+
+def test_plot_streaming_accuracy_and_cost_vs_length():
+    table = pd.DataFrame({
+        "model": ["GRU"] * 3 + ["window"] * 3,
+        "seed": [0, 1, 2] * 2,
+        "accuracy": [0.9, 0.91, 0.92, 0.85, 0.86, 0.84],
+        "memory": [32] * 3 + [4] * 3,
+    })  # fmt: skip
+    ax = plots.plot_streaming_accuracy(table).axes[0]
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert [len(c.get_offsets()) for c in dots] == [3, 3]
+    cost = pd.DataFrame({
+        "model": ["a"] * 3 + ["b"] * 3,
+        "seq_len": [178, 512, 1024] * 2,
+        "seconds": [0.01, 0.03, 0.06, 0.02, 0.1, 0.4],
+    })  # fmt: skip
+    ax = plots.plot_cost_vs_length(cost).axes[0]
+    assert ax.get_xscale() == "log" and len(lines_of(ax)) == 2 + 2  # two models, two guides
