@@ -73,3 +73,9 @@ def test_speed_words_follow_the_ratio():
 def test_cpu_name_is_a_name():
     name = timing.cpu_name()
     assert isinstance(name, str) and name.strip() == name and name
+
+
+def test_fastest_is_the_one_estimator_of_a_cost():
+    assert timing.fastest([0.3, 0.1, 0.2]) == 0.1  # delays only add: the shortest is the cost
+    with pytest.raises(ValueError, match="no timings"):
+        timing.fastest([])

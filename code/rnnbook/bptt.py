@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from . import data
+from .timing import fastest
 
 __all__ = [
     "RNNParams",
@@ -458,11 +459,9 @@ def saved_activations(fn: Callable[[], object]) -> tuple[int, int]:
 def time_forward_backward(
     rnn: nn.Module, head: nn.Linear, X: Tensor, y: Tensor, repeats: int = 3
 ) -> float:
-    """Best wall time (s) of ``repeats`` many-to-one forward and backward passes over ``X``.
-
-    The best, not the mean: on a shared machine the other processes only ever add time.
-    """
-    best = float("inf")
+    """Wall time (s) of a many-to-one forward and backward pass over ``X``: the
+    `timing.fastest` of ``repeats``."""
+    times = []
     for _ in range(repeats):
         rnn.zero_grad(set_to_none=True)
         head.zero_grad(set_to_none=True)
@@ -471,8 +470,8 @@ def time_forward_backward(
         F.cross_entropy(head(out[:, -1]), y).backward()
         if X.is_cuda:  # GPU kernels run asynchronously: wait for them before reading the clock
             torch.cuda.synchronize(X.device)
-        best = min(best, time.perf_counter() - start)
-    return best
+        times.append(time.perf_counter() - start)
+    return fastest(times)
 
 
 def bptt_cost(

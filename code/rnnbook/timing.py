@@ -2,8 +2,9 @@
 
 The chapters and the benchmark (``bench/run_bench.py``) time models the same way: a training
 step is forward, loss, backward and an AdamW update on one batch, on one fixed input, after
-``warmup`` untimed steps; the time reported is the median over ``repeats`` steps (the median,
-because a busy machine adds delays to some steps, never removes any). Timings depend on the
+``warmup`` untimed steps; the time reported is the shortest of ``repeats`` steps (`fastest`:
+a busy machine adds delays to some steps and never removes any, so the shortest is the closest
+to what the step itself costs). Timings depend on the
 machine and its load: compare models measured in the same call, never across machines.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import math
 import platform
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +38,16 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+def fastest(times) -> float:
+    """The estimate of a cost from repeated timings: the shortest. Other processes only ever add
+    time to a measurement, so the shortest is the least disturbed (the one estimator of the
+    package: `step_seconds`, `bptt.time_forward_backward`)."""
+    times = list(times)
+    if not times:
+        raise ValueError("no timings to summarise")
+    return min(times)
+
+
 def step_seconds(
     model: nn.Module,
     X: torch.Tensor,
@@ -46,7 +56,8 @@ def step_seconds(
     warmup: int = 1,
     device: str | torch.device | None = None,
 ) -> float:
-    """Median seconds of one training step of ``model`` on the batch ``(X, y)``.
+    """Seconds of one training step of ``model`` on the batch ``(X, y)``: the `fastest` of
+    ``repeats`` steps.
 
     ``X`` (batch, seq_len, input_size), ``y`` (batch,) class labels. The model is trained
     in place (its weights change; use a copy if that matters).
@@ -67,7 +78,7 @@ def step_seconds(
         _sync(device)
         if i >= warmup:
             times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return fastest(times)
 
 
 def epoch_seconds(
@@ -79,7 +90,7 @@ def epoch_seconds(
     device: str | torch.device | None = None,
 ) -> float:
     """Seconds of one training epoch over ``(X_train, y_train)``, estimated from ``repeats``
-    timed steps on its first batch: the median step time times the number of batches (the last
+    timed steps on its first batch: the fastest step time times the number of batches (the last
     batch counted whole). ``rnnbook.train`` records whole epochs (``History.seconds``); this
     estimate costs a few steps instead of an epoch."""
     n_batches = -(-len(X_train) // batch_size)
