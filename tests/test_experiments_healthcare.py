@@ -1,4 +1,4 @@
-"""The healthcare chapter's experiments (`rnnbook.experiments.healthcare`) on the real PBC visits,
+"""The healthcare chapter's experiments (`rnnbook.experiments.healthcare_rnns`) on the real PBC visits,
 with brief trainings: RETAIN against the GRU and the Mayo score, its weights beside Mayo's, and
 GRU-D against its baselines under removed values (two seeds, two settings)."""
 
@@ -33,7 +33,7 @@ def test_retain_risk_and_its_weights_brief(vd):
     risk = experiments.retain_risk(vd, seed=0, n_boot=20, recipe=BRIEF)
     labelled = int((vd.d.y_test != IGNORE_INDEX).sum())
     assert len(risk.scores) == labelled
-    assert set(risk.auroc.index) >= {experiments.healthcare.GRU, experiments.RETAIN_NAME}
+    assert set(risk.auroc.index) >= {experiments.VISIT_GRU, experiments.RETAIN_NAME}
     assert risk.versus_gru["verdict"] in evaluate.VERDICTS
     assert risk.versus_gru["lo"] <= risk.versus_gru["hi"]
     model = risk.runs[experiments.RETAIN_NAME].model.cpu()

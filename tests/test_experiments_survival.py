@@ -1,4 +1,4 @@
-"""The time-to-event chapter's experiments (`rnnbook.experiments.survival`), on the real PBC
+"""The time-to-event chapter's experiments (`rnnbook.experiments.time_to_event`), on the real PBC
 visits, reduced where they train: follow-up, the naive estimates against Kaplan-Meier, start/stop
 rows, the landmark visit, the Cox fits, and the whole comparison and competing-risks runs with a
 brief training and few bootstrap draws."""
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rnnbook import evaluate, survival, visits
-from rnnbook.experiments import survival as tte
+from rnnbook.experiments import time_to_event as tte
 
 BRIEF = dict(epochs=2, n_boot=20)  # two epochs of the hazard model, 20 bootstrap draws
 

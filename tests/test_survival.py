@@ -185,7 +185,7 @@ def test_registered_hazard_model_builds():
 
 
 def test_significant_figures():
-    from rnnbook.experiments.survival import significant
+    from rnnbook.experiments.time_to_event import significant
 
     values = (2817.72, 175.759, 0.0654, 3.0, 1.034)
     assert [significant(v) for v in values] == ["2820", "176", "0.0654", "3.00", "1.03"]
@@ -194,7 +194,7 @@ def test_significant_figures():
 def test_verdicts_and_calibration_in_words():
     import pandas as pd
 
-    from rnnbook.experiments import survival as tte
+    from rnnbook.experiments import time_to_event as tte
 
     metrics = ("Harrell's C", "Brier at 1 y")
     index = pd.MultiIndex.from_tuples(

@@ -53,6 +53,6 @@ def test_no_comparable_pair():
 
 
 def test_hazard_ratios_of_an_unknown_fit():
-    from rnnbook.experiments.survival import CoxFits
+    from rnnbook.experiments.time_to_event import CoxFits
 
     one_line(lambda: CoxFits(None, None, None).hazard_ratios("first"), "which is 'first'")

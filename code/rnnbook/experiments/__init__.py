@@ -1,4 +1,5 @@
-"""The chapters' experiments, one module per subject, each experiment one function that the
+"""The chapters' experiments, one module per chapter (named as the chapter it serves first),
+each experiment one function that the
 chapter and its tests both call. Nothing here trains in a way of its own: every run goes through
 `rnnbook.train.train`. A chapter computes its numbers by calling these; it asserts the exact
 facts among them where they are computed, and words its comparisons from computed intervals
@@ -8,18 +9,31 @@ facts among them where they are computed, and words its comparisons from compute
 |---|---|---|
 | `sequence_tasks` | sequence tasks, streaming | `shuffled_time` (the same models on time in order and shuffled), `onset_labeller` (the many-to-many seizure-onset labeller), `streaming_comparison` (the labeller's state against windows of equal memory) |
 | `gated_cells` | gated cells | `brief_runs`: RNN, LSTM and GRU classifiers after the same brief training, for their gates and gradients |
-| `long_gap` | vanishing gradients, gated cells, beyond the gated cell | `run_long_gap` (every cell at every gap of the temporal-order or long-gap task), `run_long_gap_seeds`, `long_gap_spread`; `remedy_classifier` (orthogonal and identity initialisation, layer norm, chrono, minGRU) |
-| `remedies` | beyond the gated cell | `REMEDY_CONFIGS`, `REMEDY_PAIRS`: each remedy beside the model it changes on the temporal-order task; `remedy_sentence` |
-| `patient_visits` | patient visits | `visit_risk`, `visit_input_ablation`, `visit_forecast`, `forecast_differences`, `auroc_table` |
-| `healthcare` | healthcare's recurrent models | `retain_risk` (RETAIN against the GRU and the Mayo score), `weights_against_mayo`, `patient_contributions`, `grud_comparison` (GRU-D and the paper's baselines under removed values) |
-| `survival` | time to event | `survival_comparison` (Mayo, time-varying Cox, recurrent hazard model), `competing_risks`, `naive_survival`, `km_by_group`, `fit_cox` |
-| `clinical` | clinical evaluation | `clinical_evaluation`: detectors over seeds and splits, scored as a clinician would; `nearest_neighbour_leak`: the random split's leak, exploited |
-| `readouts` | attention | `readout_comparison` (GRU readouts and a small Transformer over seeds), `seed_spread` |
+| `vanishing_gradients` | vanishing gradients, gated cells, beyond the gated cell | `run_long_gap` (every cell at every gap of the temporal-order or long-gap task), `run_long_gap_seeds`, `long_gap_spread`; `remedy_classifier` (orthogonal and identity initialisation, layer norm, chrono, minGRU) |
+| `beyond_gates` | beyond the gated cell | `REMEDY_CONFIGS`, `REMEDY_PAIRS`: each remedy beside the model it changes on the temporal-order task; `remedy_sentence` |
+| `visit_sequences` | patient visits | `visit_risk`, `visit_input_ablation`, `visit_forecast`, `forecast_differences`, `auroc_table` |
+| `healthcare_rnns` | healthcare's recurrent models | `retain_risk` (RETAIN against the GRU and the Mayo score), `weights_against_mayo`, `patient_contributions`, `grud_comparison` (GRU-D and the paper's baselines under removed values) |
+| `time_to_event` | time to event | `survival_comparison` (Mayo, time-varying Cox, recurrent hazard model), `competing_risks`, `naive_survival`, `km_by_group`, `fit_cox` |
+| `clinical_evaluation` | clinical evaluation | `clinical_evaluation`: detectors over seeds and splits, scored as a clinician would; `nearest_neighbour_leak`: the random split's leak, exploited |
+| `attention` | attention | `readout_comparison` (GRU readouts and a small Transformer over seeds), `seed_spread` |
 
 Every name is also importable from `rnnbook.experiments` itself, as the chapters do.
 """
 
-from .clinical import (
+from .attention import (
+    READOUT_MODELS,
+    ReadoutComparison,
+    readout_comparison,
+    seed_spread,
+)
+from .beyond_gates import (
+    REMEDY_CONFIGS,
+    REMEDY_GAP,
+    REMEDY_PAIRS,
+    REMEDY_WORDS,
+    remedy_sentence,
+)
+from .clinical_evaluation import (
     ClinicalResults,
     Scored,
     clinical_evaluation,
@@ -32,7 +46,7 @@ from .gated_cells import (
     gated_cells_sentences,
     gating_rule,
 )
-from .healthcare import (
+from .healthcare_rnns import (
     GRUD_COMPARISONS,
     GRUD_MODELS,
     GRUD_RECIPE,
@@ -50,7 +64,43 @@ from .healthcare import (
     retain_weights,
     weights_against_mayo,
 )
-from .long_gap import (
+from .sequence_tasks import (
+    ONSET_RECIPE,
+    SHUFFLED_TIME_EPOCHS,
+    SHUFFLED_TIME_MODELS,
+    STREAMING_GRU,
+    STREAMING_SECONDS,
+    STREAMING_TRAIN,
+    STREAMING_WINDOWS,
+    OnsetResult,
+    ShuffledTime,
+    Streaming,
+    onset_labeller,
+    shuffled_time,
+    streaming_comparison,
+    streaming_sentences,
+)
+from .time_to_event import (
+    COX_COVARIATES,
+    LANDMARK_DAY,
+    SURVIVAL_HORIZONS,
+    SURVIVAL_MODELS,
+    TAU,
+    CompetingRisks,
+    CoxFits,
+    SurvivalComparison,
+    competing_risks,
+    cox_survival,
+    fit_cox,
+    follow_up,
+    km_by_group,
+    km_difference,
+    landmark_visits,
+    naive_survival,
+    start_stop,
+    survival_comparison,
+)
+from .vanishing_gradients import (
     LONG_GAP_CONFIGS,
     LONG_GAP_HIDDENS,
     LONG_GAP_RECIPE,
@@ -68,13 +118,14 @@ from .long_gap import (
     run_long_gap,
     run_long_gap_seeds,
 )
-from .patient_visits import (
+from .visit_sequences import (
     ALL_INPUTS,
     FORECAST_COMPARISONS,
     FORECASTS,
     LOGISTIC,
     MAYO,
     VISIT_FORECAST_RECIPE,
+    VISIT_GRU,
     VISIT_INPUT_VARIANTS,
     VISIT_RISK_RECIPE,
     ForecastResult,
@@ -87,52 +138,6 @@ from .patient_visits import (
     visit_input_ablation,
     visit_risk,
     visit_risk_models,
-)
-from .readouts import (
-    READOUT_MODELS,
-    ReadoutComparison,
-    readout_comparison,
-    seed_spread,
-)
-from .remedies import (
-    REMEDY_CONFIGS,
-    REMEDY_GAP,
-    REMEDY_PAIRS,
-    REMEDY_WORDS,
-    remedy_sentence,
-)
-from .sequence_tasks import (
-    ONSET_RECIPE,
-    SHUFFLED_TIME_EPOCHS,
-    SHUFFLED_TIME_MODELS,
-    STREAMING_GRU,
-    STREAMING_SECONDS,
-    STREAMING_TRAIN,
-    STREAMING_WINDOWS,
-    OnsetResult,
-    ShuffledTime,
-    Streaming,
-    onset_labeller,
-    shuffled_time,
-    streaming_comparison,
-    streaming_sentences,
-)
-from .survival import (
-    SURVIVAL_HORIZONS,
-    SURVIVAL_MODELS,
-    CompetingRisks,
-    CoxFits,
-    SurvivalComparison,
-    competing_risks,
-    cox_survival,
-    fit_cox,
-    follow_up,
-    km_by_group,
-    km_difference,
-    landmark_visits,
-    naive_survival,
-    start_stop,
-    survival_comparison,
 )
 
 __all__ = [
@@ -211,6 +216,10 @@ __all__ = [
     "landmark_visits",
     "SurvivalComparison",
     "survival_comparison",
+    "COX_COVARIATES",
+    "LANDMARK_DAY",
+    "TAU",
+    "VISIT_GRU",
     "CompetingRisks",
     "competing_risks",
     "ReadoutComparison",

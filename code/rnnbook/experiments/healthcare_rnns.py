@@ -18,9 +18,9 @@ from ..healthcare import LABS, GRUDData, grud_data, grud_view, remove_values
 from ..recipe import Recipe
 from ..train import Run, train
 from ..visit_models import GRUD, RETAIN, VisitGRU, retain_coefficients, retain_contributions
-from .patient_visits import MAYO, VISIT_RISK_RECIPE, auroc_table, visit_risk_models
+from .visit_sequences import MAYO, VISIT_GRU, VISIT_RISK_RECIPE, auroc_table, visit_risk_models
 
-GRU = "GRU (visit history)"
+GRU = VISIT_GRU
 RETAIN_NAME = "RETAIN (visit history)"
 
 # The Mayo score's weights per unit of the book's visit features (`visits.mayo_score`).

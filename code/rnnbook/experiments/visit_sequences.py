@@ -23,6 +23,7 @@ from ..visit_models import VisitForecaster, VisitGRU
 VISIT_RISK_RECIPE = Recipe(epochs=40, batch_size=32, lr=3e-3)
 VISIT_FORECAST_RECIPE = Recipe(epochs=40, batch_size=32, lr=3e-3, loss="mse")
 MAYO = "Mayo score (this visit)"
+VISIT_GRU = "GRU (visit history)"  # the risk model of the patient-visits chapter
 LOGISTIC = "logistic regression (this visit)"
 
 
@@ -125,7 +126,7 @@ def visit_input_ablation(
     scores, runs = {}, {}
     for name, dropped in variants.items():
         part = visits.without(vd, dropped)
-        build = visit_risk_models(part.d.X_train.shape[2], num_hiddens)["GRU (visit history)"]
+        build = visit_risk_models(part.d.X_train.shape[2], num_hiddens)[VISIT_GRU]
         runs[name] = train(build, part.d, recipe, seed=seed, **changes)
         scores[name] = torch.softmax(runs[name].y_hat, dim=-1)[..., 1][keep].numpy()
     table = labelled[["id", "visit", "day", "label"]].reset_index(drop=True).assign(**scores)
