@@ -198,3 +198,12 @@ def test_train_the_intracranial_task_without_a_model(tmp_path):
     )
     assert metrics["model"] == "conv-gru-binary" and metrics["task"] == "intracranial"
     assert (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_the_command_lines_choices_are_the_packages():
+    from rnnbook import cli, utils
+
+    assert cli.DEVICES == utils.DEVICES
+    parser = cli.build_parser()
+    assert parser.parse_args(["train", "--out", "x", "--split", "recording"]).split == "recording"
+    assert set(data.SPLITS) == {"random", "recording"}

@@ -159,6 +159,9 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 
 DEFAULT_THREADS = 1
+# utils.DEVICES, written again because utils imports torch, which `--help` must not wait for
+# (tests/test_cli_train.py checks that the two agree).
+DEVICES = ("auto", "cpu", "cuda", "mps")
 DEVICE_HELP = "auto (default: a CUDA GPU if there is one, else the CPU), cpu, cuda or mps"
 
 
@@ -166,7 +169,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     """--device and --threads, shared by train and evaluate."""
     parser.add_argument(
         "--device",
-        choices=("auto", "cpu", "cuda", "mps"),
+        choices=DEVICES,
         default=None,
         help=f"{DEVICE_HELP}; RNNBOOK_DEVICE sets the default",
     )
@@ -192,7 +195,7 @@ def register_model_commands(commands) -> None:
         "--model", metavar="NAME", help="a name from `rnnbook models` (default: the recommended)"
     )
     train.add_argument("--task", choices=TASKS, default="five-class")
-    train.add_argument("--split", choices=("random", "recording"), default="random")
+    train.add_argument("--split", choices=tuple(data.SPLITS), default="random")
     train.add_argument("--epochs", type=positive_int, help="default: the model's recipe")
     train.add_argument("--batch-size", type=positive_int, help="default: the model's recipe")
     train.add_argument("--lr", type=finite_positive_float, help="default: the model's recipe")

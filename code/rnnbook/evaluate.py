@@ -46,7 +46,7 @@ def metrics(y: torch.Tensor | np.ndarray, y_hat: torch.Tensor | np.ndarray, clas
         c: float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else float("nan")
         for i, c in enumerate(classes)
     }
-    seizure = 0 if k == 5 else 1
+    seizure = seizure_class(classes)
     is_seizure, said_seizure = y == seizure, pred == seizure
     out = {
         "accuracy": label_accuracy(y, pred),
@@ -110,12 +110,17 @@ def write_json(path: str | os.PathLike, obj: dict) -> Path:
 # --- evaluating as a clinician would ------------------------------------------------------------
 
 
+def seizure_class(classes) -> int:
+    """The index of the seizure class: 0 ("Seizure") in the five-class task, 1 in the two-class
+    tasks (binary, intracranial)."""
+    return 0 if len(classes) == 5 else 1
+
+
 def seizure_probability(y_hat: torch.Tensor | np.ndarray, classes) -> np.ndarray:
     """The predicted probability of a seizure from logits `(n, num_classes)`: the softmax of the
     seizure class (class 0 "Seizure" of the five-class task, class 1 of the two-class tasks)."""
     logits = torch.as_tensor(np.asarray(y_hat), dtype=torch.float64)
-    seizure = 0 if len(classes) == 5 else 1
-    return torch.softmax(logits, dim=1)[:, seizure].numpy()
+    return torch.softmax(logits, dim=1)[:, seizure_class(classes)].numpy()
 
 
 def threshold_on_validation(y: np.ndarray, p: np.ndarray) -> float:
