@@ -9,13 +9,13 @@ import pytest
 import torch
 from torch import nn
 
-from rnnbook import cells, experiments
+from rnnbook import cells, experiments, initialisation, min_cells
 from rnnbook.models import MinRNNClassifier, SeqClassifier
 
 
 def test_identity_recurrent():
     torch.manual_seed(0)
-    layer = cells.identity_recurrent(nn.RNN(3, 6, num_layers=2, nonlinearity="relu"))
+    layer = initialisation.identity_recurrent(nn.RNN(3, 6, num_layers=2, nonlinearity="relu"))
     for k in range(2):
         assert torch.equal(getattr(layer, f"weight_hh_l{k}"), torch.eye(6))
         assert (
@@ -23,7 +23,7 @@ def test_identity_recurrent():
         )
     assert layer.weight_ih_l0.std() < 0.01
     # With identity recurrence, no bias and a zero input, a positive state is carried unchanged.
-    one = cells.identity_recurrent(nn.RNN(3, 6, nonlinearity="relu"))
+    one = initialisation.identity_recurrent(nn.RNN(3, 6, nonlinearity="relu"))
     h0 = torch.rand(1, 1, 6)
     out, _ = one(torch.zeros(10, 1, 3), h0)
     assert torch.allclose(out[-1], h0[-1])
@@ -32,7 +32,7 @@ def test_identity_recurrent():
 @pytest.mark.parametrize("kind", [nn.RNN, nn.GRU, nn.LSTM, cells.RNN])
 def test_orthogonal_recurrent(kind):
     torch.manual_seed(1)
-    layer = cells.orthogonal_recurrent(kind(2, 8))
+    layer = initialisation.orthogonal_recurrent(kind(2, 8))
     for block in layer.weight_hh_l0.split(8):
         assert torch.allclose(block @ block.T, torch.eye(8), atol=1e-5)
         s = torch.linalg.svdvals(block)
@@ -43,7 +43,7 @@ def test_orthogonal_recurrent(kind):
 def test_chrono_bias_of_lstm_and_gru(kind):
     torch.manual_seed(2)
     t_max = 48
-    layer = cells.chrono_bias(kind(2, 200, num_layers=2), t_max)
+    layer = initialisation.chrono_bias(kind(2, 200, num_layers=2), t_max)
     for k in range(2):
         b_ih, b_hh = getattr(layer, f"bias_ih_l{k}"), getattr(layer, f"bias_hh_l{k}")
         memory = b_ih[200:400]
@@ -61,20 +61,20 @@ def test_chrono_bias_of_lstm_and_gru(kind):
 
 def test_chrono_bias_of_min_rnns():
     torch.manual_seed(3)
-    gru = cells.chrono_bias(cells.MinGRU(1, 100), 20)
+    gru = initialisation.chrono_bias(min_cells.MinGRU(1, 100), 20)
     z_bias = gru.gates[0].bias[:100]
     keep = torch.sigmoid(-z_bias)  # minGRU keeps 1 - z of its state
     assert (1 / (1 - keep)).min() >= 2 - 1e-4 and (1 / (1 - keep)).max() <= 20 + 1e-3
-    lstm = cells.chrono_bias(cells.MinLSTM(1, 100), 20)
+    lstm = initialisation.chrono_bias(min_cells.MinLSTM(1, 100), 20)
     f, i = lstm.gates[0].bias[:100], lstm.gates[0].bias[100:200]
     assert torch.equal(i, -f) and f.min() >= 0
 
 
 def test_chrono_bias_errors():
     with pytest.raises(ValueError, match="t_max must be > 2"):
-        cells.chrono_bias(nn.LSTM(1, 4), 2)
+        initialisation.chrono_bias(nn.LSTM(1, 4), 2)
     with pytest.raises(ValueError, match="LSTM, GRU, minGRU or minLSTM"):
-        cells.chrono_bias(nn.RNN(1, 4), 10)
+        initialisation.chrono_bias(nn.RNN(1, 4), 10)
 
 
 def test_layer_norm_rnn():

@@ -7,11 +7,11 @@ import pytest
 import torch
 from helpers import fixed_input
 
-from rnnbook import cells
+from rnnbook import min_cells
 from rnnbook.models import MinRNNClassifier, SeqClassifier
 
 
-@pytest.mark.parametrize("cls", [cells.MinGRU, cells.MinLSTM])
+@pytest.mark.parametrize("cls", [min_cells.MinGRU, min_cells.MinLSTM])
 def test_loop_and_scan_agree_in_value_and_gradient(cls):
     torch.manual_seed(0)
     layer = cls(3, 8, num_layers=2).double()
@@ -32,7 +32,7 @@ def test_loop_and_scan_agree_in_value_and_gradient(cls):
         assert (g - par[3][name]).abs().max() <= 1e-10 * max(1.0, g.abs().max()), name
 
 
-@pytest.mark.parametrize("cls", [cells.MinGRU, cells.MinLSTM])
+@pytest.mark.parametrize("cls", [min_cells.MinGRU, min_cells.MinLSTM])
 def test_initial_state(cls):
     torch.manual_seed(1)
     layer = cls(2, 5).double()
@@ -50,10 +50,10 @@ def test_initial_state(cls):
 
 def test_min_gru_is_its_equation():
     torch.manual_seed(2)
-    layer = cells.MinGRU(1, 2, mode="sequential").double()
+    layer = min_cells.MinGRU(1, 2, mode="sequential").double()
     X = torch.randn(1, 3, 1, dtype=torch.float64)
     k = layer.gates[0](X)
-    z, h_tilde = torch.sigmoid(k[..., :2]), cells.g(k[..., 2:])
+    z, h_tilde = torch.sigmoid(k[..., :2]), min_cells.g(k[..., 2:])
     h = torch.zeros(1, 2, dtype=torch.float64)
     for t in range(3):
         h = (1 - z[:, t]) * h + z[:, t] * h_tilde[:, t]
@@ -63,27 +63,27 @@ def test_min_gru_is_its_equation():
 
 def test_min_lstm_gates_sum_to_one():
     torch.manual_seed(3)
-    layer = cells.MinLSTM(2, 4)
+    layer = min_cells.MinLSTM(2, 4)
     k = layer.gates[0](torch.randn(5, 7, 2))
     a, b = layer.coefficients(k)
     f_share, i_share_g = a, b
     i_share = 1 - f_share
-    assert torch.allclose(i_share_g, i_share * cells.g(k[..., 8:]), atol=1e-6)
+    assert torch.allclose(i_share_g, i_share * min_cells.g(k[..., 8:]), atol=1e-6)
     log_a, log_b = layer.log_coefficients(k)
     assert torch.allclose(log_a.exp(), a, atol=1e-6) and torch.allclose(log_b.exp(), b, atol=1e-6)
 
 
 def test_g_is_positive_continuous_and_log_g_matches():
     x = torch.linspace(-30, 30, 601, dtype=torch.float64)
-    assert (cells.g(x) > 0).all()
-    assert torch.allclose(cells.log_g(x), cells.g(x).log(), atol=1e-12)
-    at_zero = cells.g(torch.tensor([-1e-9, 0.0], dtype=torch.float64))
+    assert (min_cells.g(x) > 0).all()
+    assert torch.allclose(min_cells.log_g(x), min_cells.g(x).log(), atol=1e-12)
+    at_zero = min_cells.g(torch.tensor([-1e-9, 0.0], dtype=torch.float64))
     assert torch.allclose(at_zero, torch.tensor([0.5, 0.5], dtype=torch.float64), atol=1e-9)
 
 
 def test_scan_survives_a_whole_recording_in_float32():
     torch.manual_seed(4)
-    layer = cells.MinGRU(1, 16)
+    layer = min_cells.MinGRU(1, 16)
     X = torch.randn(2, 4097, 1) * 3
     output, _ = layer(X)
     assert torch.isfinite(output).all() and (output > 0).all()
@@ -93,11 +93,11 @@ def test_scan_survives_a_whole_recording_in_float32():
 
 def test_errors_name_the_problem():
     with pytest.raises(ValueError, match="mode must be"):
-        cells.MinGRU(1, 4, mode="fast")
+        min_cells.MinGRU(1, 4, mode="fast")
     with pytest.raises(ValueError, match="batch_first=True"):
-        cells.MinGRU(1, 4, batch_first=False)
+        min_cells.MinGRU(1, 4, batch_first=False)
     with pytest.raises(ValueError, match="input_size=1"):
-        cells.MinGRU(1, 4)(torch.randn(2, 5, 3))
+        min_cells.MinGRU(1, 4)(torch.randn(2, 5, 3))
     with pytest.raises(ValueError, match="unknown cell"):
         MinRNNClassifier("gru")
     with pytest.raises(ValueError, match="no dropout"):

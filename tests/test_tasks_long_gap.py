@@ -1,5 +1,5 @@
 """The long-gap task (rnnbook.tasks): shapes, labels, determinism and honesty; and the helpers of
-its experiment (rnnbook.gradients, cells.set_memory_bias, experiments.run_long_gap)."""
+its experiment (rnnbook.gradients, initialisation.set_memory_bias, experiments.run_long_gap)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 from helpers import long_gap_model
 from torch import nn
 
-from rnnbook import cells, data, experiments, gradients, tasks
+from rnnbook import cells, data, experiments, gradients, initialisation, tasks
 
 SMALL = (40, 20, 30)  # train, valid, test sequences
 
@@ -126,14 +126,14 @@ def test_set_memory_bias(kind):
     torch.manual_seed(0)
     layer = kind(2, 5, 2, batch_first=True)
     others = {n: p.detach().clone() for n, p in layer.named_parameters() if "bias" not in n}
-    cells.set_memory_bias(layer, 1.5)
+    initialisation.set_memory_bias(layer, 1.5)
     for k in range(2):
         total = getattr(layer, f"bias_ih_l{k}") + getattr(layer, f"bias_hh_l{k}")
         assert torch.allclose(total[5:10], torch.full((5,), 1.5))
     for name, value in others.items():
         assert torch.equal(getattr(layer, name), value)
     with pytest.raises(ValueError, match="LSTM or a GRU"):
-        cells.set_memory_bias(nn.RNN(2, 5), 1.0)
+        initialisation.set_memory_bias(nn.RNN(2, 5), 1.0)
 
 
 def test_memory_bias_opens_the_gate(gap_tasks):

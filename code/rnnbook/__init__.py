@@ -18,8 +18,8 @@ own (a test walks the imports and checks it), so there is no import circle.
 LAYERS = (
     ("errors", "recipe", "scan", "figures", "attention"),
     ("utils",),
-    ("data", "evaluate", "timing", "cells"),
-    ("visits", "tasks", "basics", "bptt", "baselines", "visit_models"),
+    ("data", "evaluate", "timing", "cells", "min_cells"),
+    ("visits", "tasks", "basics", "bptt", "baselines", "visit_models", "initialisation"),
     ("survival", "healthcare"),
     ("models",),
     ("gradients", "train"),

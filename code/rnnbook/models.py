@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import cells, survival
+from . import cells, initialisation, min_cells, survival
 from .attention import ReadoutClassifier, TransformerClassifier
 from .recipe import Recipe
 from .visit_models import GRUD, RETAIN, HazardGRU
 
 RECURRENT = cells.RECURRENT
 SCRATCH = {"rnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU}
-MIN_RNN = {"mingru": cells.MinGRU, "minlstm": cells.MinLSTM}  # linear recurrences (rnnbook.scan)
+MIN_RNN = {
+    "mingru": min_cells.MinGRU,
+    "minlstm": min_cells.MinLSTM,
+}  # linear recurrences (rnnbook.scan)
 
 
 class SeqClassifier(nn.Module):
@@ -30,10 +33,10 @@ class SeqClassifier(nn.Module):
 
     `cell` is "rnn" (tanh), "lstm" or "gru"; `scratch=True` uses the package's own cells
     (`rnnbook.cells`) instead of PyTorch's, with the same parameters and results. `cell`
-    "mingru" or "minlstm" uses `cells.MinGRU` / `cells.MinLSTM`, run in `mode` "parallel" (a
+    "mingru" or "minlstm" uses `min_cells.MinGRU` / `min_cells.MinLSTM`, run in `mode` "parallel" (a
     scan over time) or "sequential" (a loop): the same model and numbers, at different speeds.
     `memory_bias` sets the initial bias of the LSTM's forget gate or the GRU's update gate
-    (`cells.set_memory_bias`); None keeps PyTorch's initialisation.
+    (`initialisation.set_memory_bias`); None keeps PyTorch's initialisation.
     """
 
     def __init__(
@@ -67,7 +70,7 @@ class SeqClassifier(nn.Module):
                 dropout=dropout if num_layers > 1 else 0.0, **kwargs,
             )  # fmt: skip
         if memory_bias is not None:
-            cells.set_memory_bias(self.rnn, memory_bias)
+            initialisation.set_memory_bias(self.rnn, memory_bias)
         self.cell, self.bidirectional = cell, bidirectional
         self.head = nn.Linear(num_hiddens * (2 if bidirectional else 1), num_classes)
 
@@ -90,7 +93,7 @@ class MinRNNClassifier(nn.Module):
     recurrence and adds the result to its input (a residual connection), then a small MLP acts
     on every step. The next block's gates read those nonlinear features, so they depend on the
     past after all. The input sample is first embedded in `num_hiddens` dimensions.
-    `mode` is "parallel" or "sequential" (`cells.MinGRU`): the same numbers either way.
+    `mode` is "parallel" or "sequential" (`min_cells.MinGRU`): the same numbers either way.
     """
 
     def __init__(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from .. import cells, data, tasks
+from .. import cells, data, initialisation, tasks
 from ..gradients import first_step_ratio
 from ..models import MinRNNClassifier, SeqClassifier
 from ..recipe import Recipe
@@ -226,20 +226,20 @@ def remedy_classifier(
                 "mingru", num_classes, input_size, num_hiddens, 1, "sequential"
             )
             if remedy == "chrono-mingru":
-                cells.chrono_bias(model.rnns[0], t_max)
+                initialisation.chrono_bias(model.rnns[0], t_max)
             return model
         cell = {"chrono-lstm": "lstm", "chrono-gru": "gru"}.get(remedy, "rnn")
         model = SeqClassifier(cell, num_classes, input_size=input_size, num_hiddens=num_hiddens)
         if remedy == "orthogonal":
-            cells.orthogonal_recurrent(model.rnn)
+            initialisation.orthogonal_recurrent(model.rnn)
         elif remedy == "irnn":
-            model.rnn = cells.identity_recurrent(
+            model.rnn = initialisation.identity_recurrent(
                 nn.RNN(input_size, num_hiddens, nonlinearity="relu", batch_first=True)
             )
         elif remedy == "layernorm":
             model.rnn = cells.LayerNormRNN(input_size, num_hiddens)
         else:
-            cells.chrono_bias(model.rnn, t_max)
+            initialisation.chrono_bias(model.rnn, t_max)
         return model
 
     build.__name__ = remedy
