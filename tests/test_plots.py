@@ -120,3 +120,82 @@ def test_plot_streaming_accuracy_and_cost_vs_length():
     })  # fmt: skip
     ax = plots.plot_cost_vs_length(cost).axes[0]
     assert ax.get_xscale() == "log" and len(lines_of(ax)) == 2 + 2  # two models, two guides
+
+
+def test_plot_initial_flows_first_model_black():
+    flows = {"RNN": np.geomspace(1e-6, 1, 20), "IRNN": np.geomspace(0.1, 1, 20)}
+    ax = plots.plot_initial_flows(flows).axes[0]
+    first, second = lines_of(ax)
+    assert first.get_color() == "black" and second.get_ydata()[-1] == pytest.approx(1.0)
+
+
+def test_plot_attention_weights_one_panel_per_row():
+    X, weights = np.zeros((2, 16)), np.full((2, 4), 0.25)
+    fig = plots.plot_attention_weights(X, weights, ["a", "b"], samples_per_step=4, fs=16.0)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["a", "b"]
+    assert all(len(ax.patches) >= 4 for ax in fig.axes)  # a shaded span per step
+
+
+def test_plot_onset_marks_the_true_onset():
+    X, y = np.zeros(40), np.r_[np.zeros(20), np.ones(20)]
+    fig = plots.plot_onset(X, y, p_seizure=np.linspace(0, 1, 10), stride=4, fs=10.0)
+    top = fig.axes[0]
+    onsets = [line.get_xdata()[0] for line in top.get_lines() if line.get_linestyle() == "--"]
+    assert onsets == [pytest.approx(2.0)]  # sample 20 at 10 Hz
+
+
+def test_plot_step_gradients_and_gate_activations():
+    panels = {"RNN": {"a": np.geomspace(1e-3, 1, 8)}, "GRU": {"a": np.ones(8), "b": np.ones(8)}}
+    fig = plots.plot_step_gradients(panels, cue_steps=2)
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["RNN", "GRU"]
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 178))
+    gates = {"z": rng.random((2, 178, 4))}
+    fig = plots.plot_gate_activations(X, gates, ["seizure", "other"])
+    assert sum(len(ax.images) for ax in fig.axes) == 2  # a heatmap per row of X
+
+
+def test_plot_long_gap_examples_draws_each_label():
+    X = np.zeros((4, 6, 3))
+    fig = plots.plot_long_gap_examples(X, [0, 1, 0, 1], cue_steps=2, shade="markers")
+    assert [ax.get_title() for ax in fig.axes] == [
+        "label 1: seizure cue",
+        "label 0: seizure-free cue",
+    ]
+
+
+@pytest.fixture(scope="module")
+def pbc():
+    from rnnbook import visits
+
+    return visits.read_pbcseq()
+
+
+def test_plot_follow_up_and_visit_trajectories(pbc):
+    ids = [1, 2, 3]
+    ax = plots.plot_follow_up(pbc, ids).axes[0]
+    assert len(ax.get_legend().get_texts()) == 3  # death, transplant, end of follow-up
+    fig = plots.plot_visit_trajectories(pbc, ids)
+    assert fig.axes and len(fig.axes[0].get_lines()) >= len(ids)
+
+
+def test_survival_curves_plots(pbc):
+    from rnnbook import survival
+    from rnnbook.experiments import follow_up
+
+    patients = follow_up(pbc)
+    t, status = patients["years"], patients["status"]
+    table = survival.kaplan_meier_table(t, (status == 2).astype(int))
+    fig = plots.plot_kaplan_meier({"all": {"everyone": table}, "again": {"everyone": table}})
+    assert [ax.get_title() for ax in fig.axes] == ["all", "again"]
+    cif = survival.cumulative_incidence(t, status, causes=(1, 2))
+    km_d = survival.kaplan_meier(t, (status == 2).astype(int))
+    ax = plots.plot_incidence(km_d, cif, {2: "death", 1: "transplant"}).axes[0]
+    assert ax.get_ylim()[1] <= 1.05
+    cal = pd.DataFrame({
+        "model": ["a"] * 3 + ["b"] * 3, "horizon": [2] * 6, "group": [1, 2, 3] * 2,
+        "predicted": [0.5, 0.7, 0.9] * 2, "observed": [0.45, 0.72, 0.93] * 2,
+        "lo": [0.35, 0.6, 0.85] * 2, "hi": [0.55, 0.82, 0.98] * 2,
+    })  # fmt: skip
+    fig = plots.plot_calibration(cal, horizons=(2,))
+    assert len(fig.axes[0].get_legend().get_texts()) == 2
