@@ -460,31 +460,44 @@ def forecast(model: nn.Module, X: torch.Tensor, observed: int) -> torch.Tensor:
     return y_hat.reshape(X.shape[0], X.shape[1]).cpu()
 
 
-def forecast_errors(
-    model: nn.Module | None, X: torch.Tensor, y: torch.Tensor, horizons: int = 4
-) -> np.ndarray:
-    """Mean absolute error at horizons 1..`horizons` visits ahead, over every landmark.
-
-    For each landmark k (the first k visits observed, k = 1, 2, ...), the forecast of the visit
-    h steps after the last observed one is compared with its true value (where there is one).
-    `model=None` is the persistence baseline: the last observed value, carried forward.
-    Returns `(horizons,)` errors, in the units of y.
-    """
+def forecast_items(
+    model: nn.Module | None,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    horizons: int = 4,
+    ids: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Every forecast that `forecast_errors` averages, one row each: `id` (the patient,
+    `ids[row of X]`, or the row), `landmark` (visits observed), `horizon` (visits ahead),
+    `true` and `forecast`. `model=None` is the last observed value carried forward. The mean of
+    |true - forecast| at each horizon is `forecast_errors(model, X, y, horizons)`."""
     import torch
 
-    sums, counts = np.zeros(horizons), np.zeros(horizons)
-    steps = X.shape[1]
+    ids = np.arange(len(X)) if ids is None else np.asarray(ids)
+    steps, parts = X.shape[1], []
     for k in range(1, steps):
         if model is None:
             y_hat = X[:, k - 1 : k, 0].expand(-1, steps)  # the last observed value, for ever
         else:
             y_hat = forecast(model, X, observed=k)
-        for h in range(1, horizons + 1):
+        for h in range(1, min(horizons, steps - k + 1) + 1):
             s = k - 2 + h  # the step whose output forecasts visit k - 1 + h
-            if s >= steps:
-                break
-            err = (y_hat[:, s] - y[:, s]).abs()
-            ok = ~torch.isnan(err)
-            sums[h - 1] += float(err[ok].sum())
-            counts[h - 1] += int(ok.sum())
-    return sums / np.maximum(counts, 1)
+            ok = ~torch.isnan(y[:, s])
+            parts.append(pd.DataFrame({
+                "id": ids[ok.numpy()], "landmark": k, "horizon": h,
+                "true": y[ok, s].numpy().astype(np.float64),
+                "forecast": y_hat[ok, s].numpy().astype(np.float64),
+            }))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def forecast_errors(
+    model: nn.Module | None, X: torch.Tensor, y: torch.Tensor, horizons: int = 4
+) -> np.ndarray:
+    """Mean absolute error at horizons 1..`horizons` visits ahead, over every landmark: the mean
+    of |true - forecast| of `forecast_items` at each horizon (0 where there is none).
+    `model=None` is the persistence baseline: the last observed value, carried forward.
+    Returns `(horizons,)` errors, in the units of y."""
+    items = forecast_items(model, X, y, horizons)
+    errors = (items["true"] - items["forecast"]).abs().groupby(items["horizon"]).mean()
+    return errors.reindex(range(1, horizons + 1), fill_value=0.0).to_numpy()

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 
 from .. import evaluate, visits
 from ..data import IGNORE_INDEX
@@ -19,6 +18,7 @@ from ..errors import RNNBookError
 from ..recipe import Recipe
 from ..train import Run, train
 from ..visit_models import VisitForecaster, VisitGRU
+from ..visits import forecast_items
 
 VISIT_RISK_RECIPE = Recipe(epochs=40, batch_size=32, lr=3e-3)
 VISIT_FORECAST_RECIPE = Recipe(epochs=40, batch_size=32, lr=3e-3, loss="mse")
@@ -185,35 +185,6 @@ class ForecastResult:
     differences: pd.DataFrame  # one row per (method, against, visits ahead)
     items: dict[str, pd.DataFrame]  # method -> every forecast (`forecast_items`)
     runs: dict[str, Run]  # "teacher forcing", "own forecasts"
-
-
-def forecast_items(
-    model: nn.Module | None,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    horizons: int = 4,
-    ids: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """Every forecast that `visits.forecast_errors` averages, one row each: `id` (the patient,
-    `ids[row of X]`, or the row), `landmark` (visits observed), `horizon` (visits ahead),
-    `true` and `forecast`. `model=None` is the last observed value carried forward. The mean of
-    |true - forecast| at each horizon is `visits.forecast_errors(model, X, y, horizons)`."""
-    ids = np.arange(len(X)) if ids is None else np.asarray(ids)
-    steps, parts = X.shape[1], []
-    for k in range(1, steps):
-        if model is None:
-            y_hat = X[:, k - 1 : k, 0].expand(-1, steps)  # the last observed value, for ever
-        else:
-            y_hat = visits.forecast(model, X, observed=k)
-        for h in range(1, min(horizons, steps - k + 1) + 1):
-            s = k - 2 + h  # the step whose output forecasts visit k - 1 + h
-            ok = ~torch.isnan(y[:, s])
-            parts.append(pd.DataFrame({
-                "id": ids[ok.numpy()], "landmark": k, "horizon": h,
-                "true": y[ok, s].numpy().astype(np.float64),
-                "forecast": y_hat[ok, s].numpy().astype(np.float64),
-            }))  # fmt: skip
-    return pd.concat(parts, ignore_index=True)
 
 
 def forecast_differences(
