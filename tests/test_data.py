@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnbook import data
+from rnnbook import data, downloads
 
 # Rows of the public UCI file (first 9 values), from the data folder's README.
 REFERENCE_ROWS = {
@@ -21,7 +21,7 @@ def test_archives_verify():
     paths = data.fetch_archives()
     assert sorted(paths) == sorted(data.SETS)
     for letter, path in paths.items():
-        assert data.sha256_of(path) == data.SHA256[letter]
+        assert downloads.sha256_of(path) == data.SHA256[letter]
 
 
 def test_recordings(recordings):

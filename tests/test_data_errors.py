@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnbook import data, visits
+from rnnbook import data, downloads, visits
 from rnnbook.errors import DataError
 
 SHARED = None
@@ -124,7 +124,7 @@ def test_download_good_archives(tmp_path, monkeypatch):
         monkeypatch.setenv("RNNBOOK_DATA_DIR", str(target))
         paths = data.fetch_archives()
     assert sorted(p.name for p in target.iterdir()) == ["F.zip", "N.zip", "O.zip", "S.zip", "Z.zip"]
-    assert all(data.sha256_of(p) == data.SHA256[k] for k, p in paths.items())
+    assert all(downloads.sha256_of(p) == data.SHA256[k] for k, p in paths.items())
     assert len(data.load_recordings(target)) == 500
 
 

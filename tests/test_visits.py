@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnnbook import data, evaluate, experiments, visit_models, visits
+from rnnbook import data, downloads, evaluate, experiments, visit_models, visits
 from rnnbook.train import train
 from rnnbook.utils import set_seed
 
@@ -40,7 +40,7 @@ def bili(table, split):
 def test_checksum_and_where_the_file_is():
     path = visits.fetch_pbcseq()
     assert path.name == "pbcseq.csv" and path.parent.name == "pbcseq"
-    assert data.sha256_of(path) == visits.SHA256
+    assert downloads.sha256_of(path) == visits.SHA256
 
 
 def test_the_facts_of_the_shared_readme(table):

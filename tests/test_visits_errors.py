@@ -10,7 +10,7 @@ import pytest
 from helpers import assert_one_line_error, run
 from test_data_errors import _Server
 
-from rnnbook import data, visits
+from rnnbook import data, downloads, visits
 from rnnbook.errors import DataError
 
 
@@ -113,7 +113,7 @@ def test_download_good_file(tmp_path, monkeypatch):
         monkeypatch.setenv("RNNBOOK_DATA_DIR", str(tmp_path / "cache"))
         path = visits.fetch_pbcseq()
     assert path == tmp_path / "cache" / "pbcseq" / "pbcseq.csv"
-    assert data.sha256_of(path) == visits.SHA256
+    assert downloads.sha256_of(path) == visits.SHA256
     assert len(visits.read_pbcseq(path)) == 1945
 
 

@@ -7,7 +7,7 @@ needs from it:
 
 1. `fetch_pbcseq` finds `pbcseq.csv` in the data folder (`pbcseq/` under `RNNBOOK_DATA_DIR`, or
    beside the EEG folder) or downloads it from a pinned commit, verified by SHA-256
-   (`rnnbook.data.fetch`, the same code as for the EEG archives);
+   (`rnnbook.downloads.fetch`, the same code as for the EEG archives);
 2. `read_pbcseq` reads and validates it: one row per visit, sorted by patient and day; any
    fault is one `DataError` naming the file, row and column;
 3. `mayo_score` is the clinical baseline: the original Mayo model (Dickson et al. 1989), fitted
@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .data import IGNORE_INDEX, Dataset, SeqData, dataset_dir, fetch, read_csv_text
+from .data import IGNORE_INDEX, SeqData, read_csv_text
+from .downloads import Dataset, dataset_dir, fetch
 from .errors import DataError
 
 if TYPE_CHECKING:
@@ -93,12 +94,12 @@ LOGGED = ["bili", "albumin", "protime", "chol", "alk.phos", "ast", "platelet"]  
 
 
 def fetch_pbcseq(directory: str | os.PathLike | None = None) -> Path:
-    """The path of the verified `pbcseq.csv`, downloaded if it is missing (see `data.fetch`)."""
+    """The path of the verified `pbcseq.csv`, downloaded if it is missing (see `downloads.fetch`)."""
     return fetch(PBCSEQ, directory)[FILE]
 
 
 def pbcseq_dir() -> Path:
-    """The folder of `pbcseq.csv` (see `data.dataset_dir`)."""
+    """The folder of `pbcseq.csv` (see `downloads.dataset_dir`)."""
     return dataset_dir(PBCSEQ)
 
 
