@@ -42,12 +42,19 @@ $(STAMP): requirements.txt pyproject.toml
 # prints) fails the build, as a Sphinx warning does (-W). _ext/build_book.py is `jupyter-book
 # build` with Sphinx's -j: BOOK_JOBS chapters execute at once (each on one torch thread).
 BOOK_JOBS ?= 2
+# Two kernels that start at the same moment can be handed the same port (jupyter_client picks a
+# free port without holding it until the kernel binds it): that failure, and only that one, is
+# built again once.
 book: venv
-	rm -rf _build/html _build/jupyter_execute _build/.doctrees
 	mkdir -p _build
-	{ $(BIN)/python _ext/build_book.py --jobs $(BOOK_JOBS) -- . --all -n -W --keep-going 2>&1; \
-	  echo $$? > _build/book.rc; } \
-	  | tee _build/book.log; exit "$$(cat _build/book.rc)"
+	for attempt in 1 2; do \
+	  rm -rf _build/html _build/jupyter_execute _build/.doctrees; \
+	  { $(BIN)/python _ext/build_book.py --jobs $(BOOK_JOBS) -- . --all -n -W --keep-going 2>&1; \
+	    echo $$? > _build/book.rc; } | tee _build/book.log; \
+	  if [ "$$(cat _build/book.rc)" = 0 ] || ! grep -q "Address already in use" _build/book.log; then \
+	    break; fi; \
+	  echo "A kernel was handed a port already in use; building again." >&2; \
+	done; exit "$$(cat _build/book.rc)"
 	@if grep -n "WARNING" _build/book.log; then \
 	  echo "The build log has warnings (above; all of it in _build/book.log)." >&2; exit 1; fi
 	@echo "The site is in _build/html (open _build/html/index.html)."
