@@ -31,3 +31,26 @@ def recordings():
 @pytest.fixture(scope="session")
 def table(recordings):
     return data.uci_table(recordings)
+
+
+@pytest.fixture(scope="session")
+def pbc_table():
+    """The PBC visits (`visits.read_pbcseq`), read once for the suite."""
+    from rnnbook import visits
+
+    return visits.read_pbcseq()
+
+
+@pytest.fixture(scope="session")
+def pbc_split(pbc_table):
+    from rnnbook import visits
+
+    return visits.split_patients(pbc_table, seed=0)
+
+
+@pytest.fixture(scope="session")
+def pbc_visits(pbc_table, pbc_split):
+    """The risk task's padded visits (death within two years), split by patient with seed 0."""
+    from rnnbook import visits
+
+    return visits.visit_data(pbc_table, pbc_split, "death-2y")

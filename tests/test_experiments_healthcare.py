@@ -5,47 +5,31 @@ GRU-D against its baselines under removed values (two seeds, two settings)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from rnnbook import evaluate, experiments, visits
+from rnnbook import evaluate, experiments
 from rnnbook.data import IGNORE_INDEX
 from rnnbook.recipe import Recipe
 
 BRIEF = Recipe(epochs=2, batch_size=64, lr=3e-3)
 
 
-@pytest.fixture(scope="module")
-def table():
-    return visits.read_pbcseq()
-
-
-@pytest.fixture(scope="module")
-def split(table):
-    return visits.split_patients(table, seed=0)
-
-
-@pytest.fixture(scope="module")
-def vd(table, split):
-    return visits.visit_data(table, split, "death-2y")
-
-
-def test_retain_risk_and_its_weights_brief(vd):
-    risk = experiments.retain_risk(vd, seed=0, n_boot=20, recipe=BRIEF)
-    labelled = int((vd.d.y_test != IGNORE_INDEX).sum())
+def test_retain_risk_and_its_weights_brief(pbc_visits):
+    risk = experiments.retain_risk(pbc_visits, seed=0, n_boot=20, recipe=BRIEF)
+    labelled = int((pbc_visits.d.y_test != IGNORE_INDEX).sum())
     assert len(risk.scores) == labelled
     assert set(risk.auroc.index) >= {experiments.VISIT_GRU, experiments.RETAIN_NAME}
     assert risk.versus_gru["verdict"] in evaluate.VERDICTS
     assert risk.versus_gru["lo"] <= risk.versus_gru["hi"]
     model = risk.runs[experiments.RETAIN_NAME].model.cpu()
-    against = experiments.weights_against_mayo(model, vd)
+    against = experiments.weights_against_mayo(model, pbc_visits)
     assert len(against) == len(experiments.MAYO_WEIGHTS)
     assert set(against["same sign"]) <= {True, False}
 
 
-def test_grud_comparison_brief(table, split):
+def test_grud_comparison_brief(pbc_table, pbc_split):
     settings = {k: experiments.GRUD_SETTINGS[k] for k in ("as recorded", "random, 60 %")}
     grud = experiments.grud_comparison(
-        table, split, settings=settings, seeds=(0, 1), recipe=BRIEF, n_boot=20
+        pbc_table, pbc_split, settings=settings, seeds=(0, 1), recipe=BRIEF, n_boot=20
     )
     assert list(grud.table.index) == list(settings)
     assert list(grud.table.columns) == list(experiments.GRUD_MODELS)

@@ -9,32 +9,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnbook import evaluate, survival, visits
+from rnnbook import evaluate, survival
 from rnnbook.experiments import time_to_event as tte
 
 BRIEF = dict(epochs=2, n_boot=20)  # two epochs of the hazard model, 20 bootstrap draws
 
 
 @pytest.fixture(scope="module")
-def table():
-    return visits.read_pbcseq()
+def patients(pbc_table):
+    return tte.follow_up(pbc_table)
 
 
-@pytest.fixture(scope="module")
-def vd(table):
-    return visits.visit_data(table, visits.split_patients(table, seed=0), "death-2y")
-
-
-@pytest.fixture(scope="module")
-def patients(table):
-    return tte.follow_up(table)
-
-
-def test_follow_up_has_one_row_per_patient(table, patients):
-    assert len(patients) == table["id"].nunique() == 312
+def test_follow_up_has_one_row_per_patient(pbc_table, patients):
+    assert len(patients) == pbc_table["id"].nunique() == 312
     assert set(patients["status"]) == {0, 1, 2}
     assert (patients["death"] == (patients["status"] == 2)).all()
-    assert np.allclose(patients["years"], table.groupby("id")["futime"].first() / tte.YEAR)
+    assert np.allclose(patients["years"], pbc_table.groupby("id")["futime"].first() / tte.YEAR)
 
 
 def test_naive_estimates_bracket_kaplan_meier(patients):
@@ -56,26 +46,26 @@ def test_km_by_group_and_difference(patients):
     assert np.isfinite([diff, lo, hi]).all() and lo <= hi and said in evaluate.VERDICTS
 
 
-def test_start_stop_rows_cover_each_follow_up(table):
-    rows = tte.start_stop(table)
-    assert len(rows) == len(table)
+def test_start_stop_rows_cover_each_follow_up(pbc_table):
+    rows = tte.start_stop(pbc_table)
+    assert len(rows) == len(pbc_table)
     assert (rows["stop"] > rows["start"]).all()
     per = rows.groupby("id")
-    assert (per["death"].sum() == (table.groupby("id")["status"].first() == 2)).all()
-    assert np.allclose(per["stop"].max(), table.groupby("id")["futime"].first() / tte.YEAR)
+    assert (per["death"].sum() == (pbc_table.groupby("id")["status"].first() == 2)).all()
+    assert np.allclose(per["stop"].max(), pbc_table.groupby("id")["futime"].first() / tte.YEAR)
 
 
-def test_landmark_is_one_visit_per_patient_nearest_the_day(table):
-    land = tte.landmark_visits(table)
-    chosen = table[land]
-    assert chosen["id"].is_unique and len(chosen) == table["id"].nunique()
-    distance = (table["day"] - tte.LANDMARK_DAY).abs()
-    assert (distance[land].to_numpy() == distance.groupby(table["id"]).min().to_numpy()).all()
+def test_landmark_is_one_visit_per_patient_nearest_the_day(pbc_table):
+    land = tte.landmark_visits(pbc_table)
+    chosen = pbc_table[land]
+    assert chosen["id"].is_unique and len(chosen) == pbc_table["id"].nunique()
+    distance = (pbc_table["day"] - tte.LANDMARK_DAY).abs()
+    assert (distance[land].to_numpy() == distance.groupby(pbc_table["id"]).min().to_numpy()).all()
 
 
-def test_cox_fits_predict_survival_that_falls_with_the_horizon(table, vd):
-    cox = tte.fit_cox(table, vd.ids["train"])
-    rows = tte.start_stop(table).head(50)
+def test_cox_fits_predict_survival_that_falls_with_the_horizon(pbc_table, pbc_visits):
+    cox = tte.fit_cox(pbc_table, pbc_visits.ids["train"])
+    rows = tte.start_stop(pbc_table).head(50)
     S = tte.cox_survival(cox.varying, rows, tte.SURVIVAL_HORIZONS)
     assert S.shape == (50, len(tte.SURVIVAL_HORIZONS))
     assert ((0 <= S) & (S <= 1)).all() and (np.diff(S, axis=1) <= 1e-12).all()
@@ -85,10 +75,10 @@ def test_cox_fits_predict_survival_that_falls_with_the_horizon(table, vd):
         cox.hazard_ratios("other")
 
 
-def test_survival_comparison_and_competing_risks_brief(table, vd):
-    comparison = tte.survival_comparison(table, vd, seed=0, **BRIEF)
+def test_survival_comparison_and_competing_risks_brief(pbc_table, pbc_visits):
+    comparison = tte.survival_comparison(pbc_table, pbc_visits, seed=0, **BRIEF)
     frame = comparison.visits
-    assert frame["landmark"].sum() == frame["id"].nunique() == len(vd.ids["test"])
+    assert frame["landmark"].sum() == frame["id"].nunique() == len(pbc_visits.ids["test"])
     assert set(comparison.differences["verdict"]) <= set(evaluate.VERDICTS)
     m = comparison.metrics
     assert ((m["lo"] <= m["value"] + 1e-12) & (m["value"] <= m["hi"] + 1e-12)).all()
@@ -98,9 +88,9 @@ def test_survival_comparison_and_competing_risks_brief(table, vd):
     cal = comparison.calibration
     assert set(cal["group"]) == {1, 2, 3}
     competing = tte.competing_risks(
-        table, vd, comparison.runs[tte.GRU], years=(5,), seed=0, **BRIEF
+        pbc_table, pbc_visits, comparison.runs[tte.GRU], years=(5,), seed=0, **BRIEF
     )
     assert isinstance(competing.incidence, pd.DataFrame)
     assert competing.death_c.attrs["verdict"] in evaluate.VERDICTS
-    d = survival.survival_data(vd, causes=(1, 2))
+    d = survival.survival_data(pbc_visits, causes=(1, 2))
     assert d.classes == ("transplant", "death")

@@ -165,10 +165,8 @@ def test_plot_long_gap_examples_draws_each_label():
 
 
 @pytest.fixture(scope="module")
-def pbc():
-    from rnnbook import visits
-
-    return visits.read_pbcseq()
+def pbc(pbc_table):
+    return pbc_table
 
 
 def test_plot_follow_up_and_visit_trajectories(pbc):
