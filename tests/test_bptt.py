@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnnbook import bptt, cells, gradients
+from rnnbook.recording import record
 
 TOL = 1e-10
 B, T, IN, H, C = 4, 9, 3, 5, 3
@@ -40,11 +41,12 @@ def test_bptt_equals_autograd(model, many_to_many):
 
     # Autograd through the torch modules, with dL/dh_t read from a recording cells.RNN twin.
     twin = cells.RNN.from_torch(rnn)
-    twin.record = True
     Xa, h0a = X.clone().requires_grad_(), h0.clone().requires_grad_()
-    out, _ = twin(Xa, h0a[None])
+    with record(twin) as rec:
+        out, _ = twin(Xa, h0a[None])
     logits = head(out if many_to_many else out[:, -1])
     loss = F.cross_entropy(logits.reshape(-1, C), y.reshape(-1))
+    dHs = rec.gradients(loss)
     loss.backward()
 
     result = bptt.bptt(params, X, y, h0, many_to_many=many_to_many)
@@ -61,7 +63,7 @@ def test_bptt_equals_autograd(model, many_to_many):
         assert close(grad, expected[name]), name
     assert close(result.dX, Xa.grad)
     assert close(result.dh0, h0a.grad)
-    assert close(result.dHs, twin.hidden_grads())
+    assert close(result.dHs, dHs)
 
 
 def test_forward_matches_torch_and_default_h0_is_zero(model):
@@ -222,14 +224,20 @@ def test_hidden_gradient_flow(cell_cls):
     assert flow.shape == (25,) and np.isfinite(flow).all() and (flow >= 0).all()
     assert flow[-1] == pytest.approx(2.0)  # default loss: ||dL/dh_T|| = sqrt(batch)
     assert flow[-1] > flow[0] > 0
-    assert layer.training and not layer.record and layer.trace is None
+    assert layer.training and not layer._step_hooks
     assert all(p.grad is None for p in layer.parameters())
-    # A custom loss, checked against the recorded gradients after an ordinary backward.
+    # A custom loss, checked against an ordinary backward with each last-layer h_t's gradient
+    # kept (retain_grad through the layer's own step hook, not through `record`).
     flow_sum = gradients.hidden_gradient_flow(layer, X, loss_fn=lambda out: out.pow(2).sum())
-    layer.record = True
+    kept = []
+    handle = layer.register_step_hook(lambda _, steps: kept.append([s[-1] for s in steps]))
     out, _ = layer.eval()(X)
+    handle.remove()
+    for h in kept[-1]:
+        h.retain_grad()
     out.pow(2).sum().backward()
-    assert np.allclose(flow_sum, layer.hidden_grads().pow(2).sum(dim=(0, 2)).sqrt().numpy())
+    expected = torch.stack([h.grad for h in kept[-1]], dim=1).pow(2).sum(dim=(0, 2)).sqrt()
+    assert np.allclose(flow_sum, expected.numpy())
 
 
 def test_hidden_gradient_flow_matches_bptt_dhs(model):

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from rnnbook import cells
+from rnnbook.recording import record
 
 PAIRS = [(cells.RNN, nn.RNN), (cells.LSTM, nn.LSTM), (cells.GRU, nn.GRU)]
 PAIR_IDS = ["RNN", "LSTM", "GRU"]
@@ -163,50 +164,61 @@ def test_constructor_and_input_validation():
 @pytest.mark.parametrize("cell_cls", [cells.RNN, cells.LSTM, cells.GRU], ids=PAIR_IDS)
 def test_record_trace_and_hidden_gradients(cell_cls):
     torch.manual_seed(0)
-    layer = cell_cls(3, 4, 2, record=True, dtype=torch.float64)
+    layer = cell_cls(3, 4, 2, dtype=torch.float64)
     x = torch.randn(5, 6, 3, dtype=torch.float64)
-    out, _ = layer(x)
-    assert len(layer.trace) == 2 and len(layer.hidden_steps) == 2
-    for trace in layer.trace:
+    with record(layer) as rec:
+        out, _ = layer(x)
+    assert len(rec.trace) == 2 and len(rec.hidden_steps) == 2
+    for trace in rec.trace:
         assert tuple(trace) == cell_cls.trace_keys
         for value in trace.values():
             assert value.shape == (5, 6, 4) and not value.requires_grad
-    assert torch.equal(layer.trace[-1]["h"], out.detach())
+    assert torch.equal(rec.trace[-1]["h"], out.detach())
     gates = {cells.RNN: "", cells.LSTM: "ifo", cells.GRU: "rz"}[cell_cls]
     for key in gates:
-        value = layer.trace[0][key]
+        value = rec.trace[0][key]
         assert value.min() > 0 and value.max() < 1
-    for key in set(layer.trace[0]) & {"g", "n", "h"}:
-        assert layer.trace[0][key].abs().max() < 1  # tanh range
+    for key in set(rec.trace[0]) & {"g", "n", "h"}:
+        assert rec.trace[0][key].abs().max() < 1  # tanh range
 
     # dL/dh_t from the recorded states equals autograd's total gradient w.r.t. each h_t.
     loss = out[:, -1].sum()
-    loss.backward()
-    dh = layer.hidden_grads()  # (batch, seq_len, hidden)
+    dh = rec.gradients(loss)  # (batch, seq_len, hidden)
     assert dh.shape == (5, 6, 4)
-    expected_last = torch.ones(5, 4, dtype=torch.float64)
-    assert torch.allclose(dh[:, -1], expected_last)
+    assert torch.allclose(dh[:, -1], torch.ones(5, 4, dtype=torch.float64))
     assert (dh[:, :-1].abs().sum(dim=(0, 2)) > 0).all()  # earlier steps get gradient via h_{t+1}
+    assert all(p.grad is None for p in layer.parameters())
+    # The first layer's states reach the loss only through the second layer.
+    assert rec.gradients(loss, layer=0)[:, -1].abs().sum() > 0
 
-    layer.record = False
-    layer(x)
-    assert layer.trace is None and layer.hidden_steps is None
 
-
-def test_recording_layer_can_be_deep_copied():
-    layer = cells.LSTM(2, 3, record=True)
-    layer(torch.randn(2, 4, 2))
-    twin = copy.deepcopy(layer)  # the graph tensors of the trace are not copied
-    assert twin.trace is None and twin.record and layer.trace is not None
+def test_recording_stops_with_the_block_and_leaves_the_layer_as_it_was():
+    layer = cells.LSTM(2, 3)
+    x = torch.randn(2, 4, 2)
+    with record(layer) as rec:
+        layer(x)
+        layer(x)
+    layer(x)  # after the block: not recorded
+    assert len(rec.trace) == 2 and not layer._step_hooks
+    twin = copy.deepcopy(layer)  # nothing of the recording is attached to the layer
     assert torch.equal(twin.weight_hh_l0, layer.weight_hh_l0)
+    with pytest.raises(RuntimeError, match="in the block"), record(layer):
+        raise RuntimeError("in the block")
+    assert not layer._step_hooks  # removed even when the block fails
 
 
-def test_record_under_no_grad_does_not_fail():
-    layer = cells.GRU(2, 3, record=True)
-    with torch.no_grad():
+def test_record_under_no_grad_keeps_the_trace_and_refuses_gradients():
+    layer = cells.GRU(2, 3)
+    with torch.no_grad(), record(layer) as rec:
         out, _ = layer(torch.randn(2, 4, 2))
-    assert layer.trace[0]["z"].shape == (2, 4, 3)
-    assert layer.hidden_grads().abs().sum() == 0
+    assert rec.trace[0]["z"].shape == (2, 4, 3)
+    with pytest.raises(RuntimeError, match="without a graph"):
+        rec.gradients(out.sum())
+
+
+def test_record_refuses_a_torch_layer():
+    with pytest.raises(TypeError, match="rnnbook.cells"), record(torch.nn.GRU(2, 3)):
+        pass
 
 
 # Recorded from the first run (torch 2.13, CPU). A change here means the initialisation

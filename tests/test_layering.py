@@ -4,6 +4,7 @@ inside functions included, imports only from layers below its own; so no import 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,11 @@ def test_the_import_reader_sees_lazy_and_package_imports(tmp_path):
         assert imported(f) == {"cells", "data", "models", "scan", "train"}  # not .y, inside
     finally:
         PACKAGE = saved
+
+
+def test_the_readme_states_the_same_layering():
+    readme = (PACKAGE.parents[1] / "README.md").read_text()
+    paragraph = readme.split("Layered from the bottom up", 1)[1].split("\n\n", 1)[0]
+    chain = paragraph.split("against it):", 1)[1].split(".\n", 1)[0]
+    stated = tuple(tuple(re.findall(r"`(\w+)`", part)) for part in chain.split("→"))
+    assert stated == rnnbook.LAYERS[:-1]  # `__main__` is left out of the prose

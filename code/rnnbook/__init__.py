@@ -3,7 +3,8 @@
 Modules, in the order the book meets them:
 
 - `data`: the Bonn EEG archives, the UCI table rebuilt from them, splits and tensors;
-- `cells`: RNN, LSTM and GRU layers written from their equations;
+- `cells`: RNN, LSTM and GRU layers written from their equations; `recording`: what they do
+  inside, step by step, for the plots;
 - `bptt`: back-propagation through time by hand, and gradient-flow measurements;
 - `models`: the seizure classifiers; `train`: the one training loop; `evaluate`: metrics;
 - `visits`: the PBC patient visits as tensors; `visit_models`: every model that reads them;
@@ -19,7 +20,16 @@ LAYERS = (
     ("errors", "recipe", "scan", "figures", "attention"),
     ("utils", "downloads"),
     ("data", "evaluate", "timing", "cells", "min_cells"),
-    ("visits", "tasks", "basics", "bptt", "baselines", "visit_models", "initialisation"),
+    (
+        "visits",
+        "tasks",
+        "basics",
+        "bptt",
+        "baselines",
+        "visit_models",
+        "initialisation",
+        "recording",
+    ),
     ("survival", "healthcare"),
     ("models",),
     ("gradients", "train"),

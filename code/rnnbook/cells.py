@@ -16,20 +16,22 @@ textbook can show the formulas and the code side by side. They are drop-in stand
 They are slower than cuDNN/MKL kernels (a Python loop per time step), which is fine for the
 small models and short sequences of the book.
 
-For the figures, ``record=True`` makes a layer keep what happened inside it on its last forward
-call (see ``_RecurrentLayer.forward``): the gate activations per step in ``layer.trace`` and the
-per-step hidden-state tensors in ``layer.hidden_steps``, whose gradients ``dL/dh_t`` can be read
-after ``loss.backward()`` -- that is how the vanishing-gradient plots are made.
+For the figures, ``register_step_hook`` lets an observer see every step's gate activations and
+states (as ``register_forward_hook`` lets one see a module's output): :mod:`rnnbook.recording`
+uses it to record a layer without changing it.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections import OrderedDict
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils.hooks import RemovableHandle
 
 from .utils import max_abs_diff
 
@@ -56,8 +58,8 @@ class _RecurrentLayer(nn.Module):
     """What RNN, LSTM and GRU share: parameters, initialisation, the loop over layers.
 
     A subclass sets ``num_gates`` (how many hidden-size blocks are stacked in each weight
-    matrix), ``trace_keys`` (what ``record=True`` stores), ``_torch_class`` and implements
-    ``_run_layer``, the loop over time for one layer.
+    matrix), ``trace_keys`` (the values ``_run_layer`` keeps at each step, ``"h"`` last),
+    ``_torch_class`` and implements ``_run_layer``, the loop over time for one layer.
     """
 
     num_gates = 1
@@ -74,7 +76,6 @@ class _RecurrentLayer(nn.Module):
         batch_first: bool = True,
         dropout: float = 0.0,
         bidirectional: bool = False,
-        record: bool = False,
         device=None,
         dtype=None,
     ):
@@ -102,9 +103,7 @@ class _RecurrentLayer(nn.Module):
         self.bias = bias
         self.batch_first = True
         self.dropout = float(dropout)
-        self.record = record
-        self.trace: list[dict[str, Tensor]] | None = None
-        self.hidden_steps: list[list[Tensor]] | None = None
+        self._step_hooks: OrderedDict[int, Callable] = OrderedDict()  # see register_step_hook
 
         # Register in PyTorch's order (per layer: w_ih, w_hh, b_ih, b_hh) so that
         # reset_parameters draws the same random numbers as torch.nn does.
@@ -158,11 +157,11 @@ class _RecurrentLayer(nn.Module):
     def _final_state(self, states: list):
         return torch.stack(states)  # (num_layers, batch, hidden)
 
-    def _run_layer(self, layer: int, x: Tensor, state) -> tuple[dict[str, list[Tensor]], object]:
+    def _run_layer(self, layer: int, x: Tensor, state) -> tuple[list[tuple[Tensor, ...]], object]:
         """Run one layer over time: ``x`` (batch, seq_len, in) -> per-step values, final state.
 
-        Returns ``(steps, state)`` where ``steps[key]`` is a list of seq_len tensors
-        (batch, hidden); ``steps["h"]`` always exists, the gate entries only when recording.
+        Returns ``(steps, state)`` where ``steps`` holds one tuple per step of the values named
+        by ``trace_keys``, each (batch, hidden), the hidden state ``h_t`` last.
         """
         raise NotImplementedError
 
@@ -179,14 +178,7 @@ class _RecurrentLayer(nn.Module):
             ``(batch, seq_len, hidden_size)``, the last layer's hidden state at every step, and
             ``h_n``/``c_n`` ``(num_layers, batch, hidden_size)``, the state after the last step.
 
-        When ``self.record`` is True the call also stores
-
-        * ``self.trace``: one dict per layer mapping each name in ``trace_keys`` to a detached
-          ``(batch, seq_len, hidden_size)`` tensor (gate activations and states per step), and
-        * ``self.hidden_steps``: one list per layer of the seq_len hidden states ``h_t``
-          ``(batch, hidden_size)`` *as used in the graph*, each with ``retain_grad()``. After
-          ``loss.backward()``, ``hidden_steps[l][t].grad`` is the total gradient dL/dh_t
-          (through the output and through all later steps); ``hidden_grads(l)`` stacks them.
+        After each layer, every hook added by ``register_step_hook`` is called with the steps.
         """
         if x.dim() != 3 or x.shape[-1] != self.input_size or x.shape[1] == 0:
             raise ValueError(
@@ -194,8 +186,6 @@ class _RecurrentLayer(nn.Module):
                 f"got {tuple(x.shape)}"
             )
         states = self._initial_states(x, hx)
-        self.trace = [] if self.record else None
-        self.hidden_steps = [] if self.record else None
 
         layer_input = x  # (batch, seq_len, input_size) for layer 0, then hidden_size
         for layer in range(self.num_layers):
@@ -203,33 +193,21 @@ class _RecurrentLayer(nn.Module):
                 # As in torch: dropout on each layer's output except the last one's.
                 layer_input = F.dropout(layer_input, self.dropout, training=True)
             steps, states[layer] = self._run_layer(layer, layer_input, states[layer])
-            layer_input = torch.stack(steps["h"], dim=1)  # (batch, seq_len, hidden)
-            if self.record:
-                for h in steps["h"]:
-                    if h.requires_grad:  # impossible under torch.no_grad()
-                        h.retain_grad()
-                self.hidden_steps.append(steps["h"])
-                self.trace.append(
-                    {key: torch.stack(steps[key], dim=1).detach() for key in self.trace_keys}
-                )
+            hs = [step[-1] for step in steps]  # seq_len x (batch, hidden)
+            for hook in self._step_hooks.values():
+                hook(self, steps)
+            layer_input = torch.stack(hs, dim=1)  # (batch, seq_len, hidden)
         return layer_input, self._final_state(states)
 
-    def hidden_grads(self, layer: int = -1) -> Tensor:
-        """dL/dh_t of one layer after ``backward()``: ``(batch, seq_len, hidden)``.
+    def register_step_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(layer, steps)`` after each layer of every forward call, until removed.
 
-        Needs a forward with ``record=True`` first; steps that got no gradient give zeros.
+        ``steps`` is what ``_run_layer`` returned: one tuple per step of the values named by
+        ``trace_keys`` (batch, hidden), as used in the graph. ``handle.remove()`` removes it.
         """
-        if self.hidden_steps is None:
-            raise RuntimeError("no recorded states: set layer.record = True and run forward")
-        steps = self.hidden_steps[layer]
-        grads = [torch.zeros_like(h) if h.grad is None else h.grad for h in steps]
-        return torch.stack(grads, dim=1)
-
-    def __getstate__(self):
-        # The recording holds non-leaf graph tensors, which can be neither deep-copied nor
-        # pickled: copies (copy.deepcopy, torch.save of the module) start without one.
-        state = super().__getstate__()
-        return {**state, "trace": None, "hidden_steps": None}
+        handle = RemovableHandle(self._step_hooks)
+        self._step_hooks[handle.id] = hook
+        return handle
 
     # -- interoperability with torch.nn --
 
@@ -312,12 +290,12 @@ class RNN(_RecurrentLayer):
         w_ih, w_hh, b_ih, b_hh = self.layer_parameters(layer)
         act = torch.tanh if self.nonlinearity == "tanh" else torch.relu
         x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, hidden): W_ih x_t + b_ih, all t at once
-        hs = []
+        steps = []
         # unbind gives one view per step; indexing x_proj[:, t] would make the backward quadratic.
         for x_t in x_proj.unbind(1):
             h = act(x_t + _linear(h, w_hh, b_hh))  # (batch, hidden)
-            hs.append(h)
-        return {"h": hs}, h
+            steps.append((h,))
+        return steps, h
 
     def extra_repr(self) -> str:
         s = super().extra_repr()
@@ -364,17 +342,14 @@ class LSTM(_RecurrentLayer):
         w_ih, w_hh, b_ih, b_hh = self.layer_parameters(layer)
         h, c = state
         x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, 4 * hidden)
-        steps = {key: [] for key in self.trace_keys}
+        steps = []
         for x_t in x_proj.unbind(1):  # one (batch, 4 * hidden) view per step
             gates = x_t + _linear(h, w_hh, b_hh)  # (batch, 4 * hidden)
             i, f, g, o = gates.chunk(4, dim=1)  # each (batch, hidden)
             i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
             c = f * c + i * g  # forget some of the old memory, write some new
             h = o * torch.tanh(c)  # expose part of the memory as the hidden state
-            steps["h"].append(h)
-            if self.record:
-                for key, value in zip("ifgoc", (i, f, g, o, c), strict=True):
-                    steps[key].append(value)
+            steps.append((i, f, g, o, c, h))  # every value, for the plots of the gates
         return steps, (h, c)
 
 
@@ -399,7 +374,7 @@ class GRU(_RecurrentLayer):
     def _run_layer(self, layer, x, h):
         w_ih, w_hh, b_ih, b_hh = self.layer_parameters(layer)
         x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, 3 * hidden)
-        steps = {key: [] for key in self.trace_keys}
+        steps = []
         for x_t in x_proj.unbind(1):  # one (batch, 3 * hidden) view per step
             x_r, x_z, x_n = x_t.chunk(3, dim=1)  # each (batch, hidden)
             h_r, h_z, h_n = _linear(h, w_hh, b_hh).chunk(3, dim=1)
@@ -407,10 +382,7 @@ class GRU(_RecurrentLayer):
             z = torch.sigmoid(x_z + h_z)  # how much of the past is kept as is
             n = torch.tanh(x_n + r * h_n)  # candidate state
             h = (1 - z) * n + z * h
-            steps["h"].append(h)
-            if self.record:
-                for key, value in zip("rzn", (r, z, n), strict=True):
-                    steps[key].append(value)
+            steps.append((r, z, n, h))  # every value, for the plots of the gates
         return steps, h
 
 
@@ -452,12 +424,12 @@ class LayerNormRNN(RNN):
         gamma, beta = getattr(self, f"ln_weight_l{layer}"), getattr(self, f"ln_bias_l{layer}")
         act = torch.tanh if self.nonlinearity == "tanh" else torch.relu
         x_proj = _linear(x, w_ih, b_ih)  # (batch, seq_len, hidden)
-        hs = []
+        steps = []
         for x_t in x_proj.unbind(1):
             a = x_t + _linear(h, w_hh, b_hh)  # (batch, hidden): the summed input
             h = act(F.layer_norm(a, (self.hidden_size,), gamma, beta))
-            hs.append(h)
-        return {"h": hs}, h
+            steps.append((h,))
+        return steps, h
 
 
 # --- checking a layer against its PyTorch twin ----------------------------------------------

@@ -33,7 +33,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .cells import _RecurrentLayer
 from .models import SCRATCH, SeqClassifier
+from .recording import record
 from .utils import module_device
 
 __all__ = [
@@ -124,18 +126,18 @@ def hidden_gradient_flow(
 ) -> np.ndarray:
     """``||dL/dh_t||`` for t = 1..T at the last layer of a :mod:`rnnbook.cells` layer.
 
-    Uses the layer's recorded per-step hidden states (``record=True``, switched on just for
-    this call), so it measures the *total* gradient reaching h_t -- through the output at t and
-    through every later step. The loss is ``loss_fn(output)`` with ``output`` the layer output
+    Records the layer's per-step hidden states (:func:`rnnbook.recording.record`), so it
+    measures the *total* gradient reaching h_t -- through the output at t and through every
+    later step. The loss is ``loss_fn(output)`` with ``output`` the layer output
     ``(batch, seq_len, hidden)``. By default it is ``L = sum_b v . h_T[b]`` for a fixed random
     unit vector v (drawn from ``seed``): the loss depends on the last state only, so the curve is
     pure back-propagation through the recurrence, with ``||dL/dh_T|| = sqrt(batch)``.
 
-    The layer runs in eval mode; ``dtype`` runs a copy in that dtype. The layer's mode,
-    ``record``, ``trace`` and parameter ``.grad`` are left as they were.
+    The layer runs in eval mode; ``dtype`` runs a copy in that dtype. The layer's mode and its
+    parameters' ``.grad`` are left as they were.
     Returns a float64 NumPy array of length seq_len.
     """
-    if not hasattr(layer, "hidden_steps"):
+    if not isinstance(layer, _RecurrentLayer):
         raise TypeError("hidden_gradient_flow needs an rnnbook.cells RNN/LSTM/GRU layer")
     if dtype is not None and dtype != _model_dtype(layer):
         layer = copy.deepcopy(layer).to(dtype)
@@ -148,11 +150,10 @@ def hidden_gradient_flow(
             if isinstance(hx, (tuple, list))
             else hx.to(device=device, dtype=dtype)
         )
-    saved = layer.training, layer.record, layer.trace, layer.hidden_steps
+    was_training = layer.training
     layer.eval()
-    layer.record = True
     try:
-        with torch.enable_grad():
+        with torch.enable_grad(), record(layer) as rec:
             output, _ = layer(X, hx)  # (batch, seq_len, hidden)
             if loss_fn is None:
                 gen = torch.Generator().manual_seed(seed)
@@ -161,14 +162,9 @@ def hidden_gradient_flow(
                 loss = (output[:, -1] @ v).sum()
             else:
                 loss = loss_fn(output)
-            steps = layer.hidden_steps[-1]
-            grads = torch.autograd.grad(loss, steps, allow_unused=True)
-    finally:  # leave the layer as it was (and drop the graph held by this call's record)
-        layer.train(saved[0])
-        layer.record, layer.trace, layer.hidden_steps = saved[1:]
-    dHs = torch.stack(
-        [torch.zeros_like(h) if g is None else g for h, g in zip(steps, grads, strict=True)], dim=1
-    )
+            dHs = rec.gradients(loss)  # (batch, seq_len, hidden)
+    finally:
+        layer.train(was_training)
     return _step_norms(dHs)
 
 
@@ -291,11 +287,9 @@ def saturation(model: SeqClassifier, X: torch.Tensor, threshold: float = 0.99) -
     return float((output.abs() > threshold).to(torch.float64).mean())
 
 
-def scratch_copy(model: SeqClassifier, record: bool = True) -> nn.Module:
+def scratch_copy(model: SeqClassifier) -> nn.Module:
     """The from-scratch (:mod:`rnnbook.cells`) twin of a classifier's ``torch.nn`` layer."""
-    layer = SCRATCH[model.cell].from_torch(model.rnn)
-    layer.record = record
-    return layer.eval()
+    return SCRATCH[model.cell].from_torch(model.rnn).eval()
 
 
 @torch.no_grad()
@@ -306,10 +300,11 @@ def record_gates(model: SeqClassifier, X: Tensor) -> dict[str, np.ndarray]:
     "h"``, for an LSTM ``"i", "f", "g", "o", "c", "h"``, each a float array
     (batch, seq_len, hidden).
     """
-    layer = scratch_copy(model, record=True)
+    layer = scratch_copy(model)
     param = next(layer.parameters())
-    layer(X.to(device=param.device, dtype=param.dtype))
-    return {key: value.cpu().numpy() for key, value in layer.trace[0].items()}
+    with record(layer) as rec:
+        layer(X.to(device=param.device, dtype=param.dtype))
+    return {key: value.cpu().numpy() for key, value in rec.trace[0].items()}
 
 
 def gate_products(gate: np.ndarray) -> np.ndarray:
@@ -333,4 +328,4 @@ def hidden_flow(model: SeqClassifier, X: Tensor) -> np.ndarray:
     ``hidden_gradient_flow`` on the from-scratch copy: the loss depends on the last state
     only, so the curve shows how much of a gradient at step T reaches each earlier step.
     """
-    return hidden_gradient_flow(scratch_copy(model, record=False), X, dtype=torch.float64)
+    return hidden_gradient_flow(scratch_copy(model), X, dtype=torch.float64)
