@@ -78,8 +78,36 @@ def test_memory_bias_is_set_at_construction():
         model = models.SeqClassifier(cell, 2, num_hiddens=8, memory_bias=1.5)
         bias = (model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0).detach().view(blocks, 8)
         assert torch.equal(bias[1], torch.full((8,), 1.5))  # the forget / update gate
-    with pytest.raises(ValueError, match="LSTM or a GRU"):
-        models.SeqClassifier("rnn", 2, memory_bias=1.0)
+
+
+@pytest.mark.parametrize(
+    ("cell", "options", "named"),
+    [
+        ("mingru", {"scratch": True}, "scratch"),
+        ("minlstm", {"bidirectional": True}, "bidirectional"),
+        ("gru", {"scratch": True, "bidirectional": True}, "bidirectional"),
+        ("mingru", {"num_layers": 2, "dropout": 0.5}, "dropout"),
+        ("mingru", {"memory_bias": 1.0}, "memory_bias"),
+        ("rnn", {"memory_bias": 1.0}, "memory_bias"),
+        ("lstm", {"mode": "parallel"}, "mode"),
+        ("gru", {"scratch": True, "mode": "sequential"}, "mode"),
+        ("transformer", {}, "unknown cell"),
+    ],
+)
+def test_an_option_that_does_not_apply_is_refused_in_one_line(cell, options, named):
+    with pytest.raises(ValueError, match=named) as caught:
+        models.SeqClassifier(cell, 2, num_hiddens=4, **options)
+    assert "\n" not in str(caught.value)
+
+
+def test_every_valid_combination_builds():
+    for cell in ("rnn", "lstm", "gru"):
+        for scratch in (False, True):
+            models.SeqClassifier(cell, 2, num_hiddens=4, scratch=scratch, num_layers=2, dropout=0.1)
+        models.SeqClassifier(cell, 2, num_hiddens=4, bidirectional=True)
+    for cell in ("mingru", "minlstm"):
+        for mode in (None, "parallel", "sequential"):
+            models.SeqClassifier(cell, 2, num_hiddens=4, mode=mode)
 
 
 def test_course_gru_is_the_lab_recipe():

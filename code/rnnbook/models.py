@@ -28,15 +28,38 @@ MIN_RNN = {
 }  # linear recurrences (rnnbook.scan)
 
 
+def _check_options(cell, scratch, bidirectional, dropout, memory_bias, mode) -> None:
+    """Refuse, in one line, a `SeqClassifier` option that would be ignored for this cell."""
+    if cell not in RECURRENT and cell not in MIN_RNN:
+        raise ValueError(f"unknown cell {cell!r}; choose one of {sorted([*RECURRENT, *MIN_RNN])}")
+    minimal = cell in MIN_RNN
+    refused = {
+        "scratch=True (the min-RNN cells are the package's own already)": minimal and scratch,
+        "bidirectional=True (the from-scratch and min-RNN cells are unidirectional)": (
+            bidirectional and (scratch or minimal)
+        ),
+        "dropout (the min-RNN layers take none)": minimal and bool(dropout),
+        "memory_bias (only an LSTM or a GRU has a memory gate)": (
+            memory_bias is not None and cell not in ("lstm", "gru")
+        ),
+        "mode (only the min-RNN cells run as a loop or a scan)": not minimal and mode is not None,
+    }
+    for option, invalid in refused.items():
+        if invalid:
+            raise ValueError(f"cell {cell!r} takes no {option}")
+
+
 class SeqClassifier(nn.Module):
     """Many-to-one: a recurrent layer reads the whole sequence; a linear layer reads its last state.
 
     `cell` is "rnn" (tanh), "lstm" or "gru"; `scratch=True` uses the package's own cells
     (`rnnbook.cells`) instead of PyTorch's, with the same parameters and results. `cell`
-    "mingru" or "minlstm" uses `min_cells.MinGRU` / `min_cells.MinLSTM`, run in `mode` "parallel" (a
-    scan over time) or "sequential" (a loop): the same model and numbers, at different speeds.
-    `memory_bias` sets the initial bias of the LSTM's forget gate or the GRU's update gate
-    (`initialisation.set_memory_bias`); None keeps PyTorch's initialisation.
+    "mingru" or "minlstm" uses `min_cells.MinGRU` / `min_cells.MinLSTM`, run in `mode` "parallel"
+    (a scan over time, the default) or "sequential" (a loop): the same model and numbers, at
+    different speeds. `memory_bias` sets the initial bias of the LSTM's forget gate or the GRU's
+    update gate (`initialisation.set_memory_bias`); None keeps PyTorch's initialisation.
+    An option that does not apply to the cell (`mode` for an LSTM, `scratch` or `dropout` for a
+    minGRU, `memory_bias` for a plain RNN, ...) is refused rather than ignored.
     """
 
     def __init__(
@@ -50,18 +73,14 @@ class SeqClassifier(nn.Module):
         bidirectional: bool = False,
         scratch: bool = False,
         memory_bias: float | None = None,
-        mode: str = "parallel",
+        mode: str | None = None,
     ):
         super().__init__()
-        if cell not in RECURRENT and cell not in MIN_RNN:
-            choices = sorted([*RECURRENT, *MIN_RNN])
-            raise ValueError(f"unknown cell {cell!r}; choose one of {choices}")
-        if (scratch or cell in MIN_RNN) and bidirectional:
-            raise ValueError("the from-scratch cells are unidirectional")
+        _check_options(cell, scratch, bidirectional, dropout, memory_bias, mode)
         if cell in MIN_RNN:
-            if dropout:
-                raise ValueError("the min-RNN layers take no dropout")
-            self.rnn = MIN_RNN[cell](input_size, num_hiddens, num_layers=num_layers, mode=mode)
+            self.rnn = MIN_RNN[cell](
+                input_size, num_hiddens, num_layers=num_layers, mode=mode or "parallel"
+            )
         else:
             kind = SCRATCH[cell] if scratch else RECURRENT[cell]
             kwargs = {"bidirectional": bidirectional} if not scratch else {}
