@@ -209,11 +209,11 @@ def test_verdicts_and_calibration_in_words():
         "lo": [0.1, 0.7, 1.0], "hi": [0.5, 1.0, 1.0],
     })  # fmt: skip
     c = tte.SurvivalComparison(None, {}, None, diffs, calibration, None, {})
-    assert c.measurable() == (
+    assert tte.measurable_comparisons(c) == (
         "the recurrent model against the time-varying Cox model on Harrell's C (better); "
         "the time-varying Cox model against the Mayo score on Brier at 1 y (worse)"
     )
-    assert c.answer() == (
+    assert tte.survival_answer(c) == (
         "On 1 of 4 measures: of its 4 comparisons with the two models that read only the latest "
         "visit, the recurrent model comes out better in 1 and worse in none, no more than chance "
         "alone gives among so many comparisons."
@@ -222,11 +222,9 @@ def test_verdicts_and_calibration_in_words():
     assert counts.to_numpy().sum() == 6
     assert counts.loc["the time-varying Cox model against the Mayo score", "worse"] == 1
     # The safest third had no death: no interval, not checked; the riskiest third misses.
-    assert c.calibration_words() == (
+    assert tte.calibration_words(c) == (
         "the riskiest third by the Mayo score at 5 years (predicted survival too high)"
     )
     all_fine = calibration.assign(predicted=[0.3, 0.9, 0.99])
-    assert (
-        tte.SurvivalComparison(None, {}, None, diffs, all_fine, None, {}).calibration_words()
-        == "none"
-    )
+    fine = tte.SurvivalComparison(None, {}, None, diffs, all_fine, None, {})
+    assert tte.calibration_words(fine) == "none"

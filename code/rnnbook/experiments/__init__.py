@@ -89,6 +89,7 @@ from .time_to_event import (
     CompetingRisks,
     CoxFits,
     SurvivalComparison,
+    calibration_words,
     competing_risks,
     cox_survival,
     fit_cox,
@@ -96,8 +97,10 @@ from .time_to_event import (
     km_by_group,
     km_difference,
     landmark_visits,
+    measurable_comparisons,
     naive_survival,
     start_stop,
+    survival_answer,
     survival_comparison,
 )
 from .vanishing_gradients import (
@@ -216,6 +219,9 @@ __all__ = [
     "landmark_visits",
     "SurvivalComparison",
     "survival_comparison",
+    "survival_answer",
+    "measurable_comparisons",
+    "calibration_words",
     "COX_COVARIATES",
     "LANDMARK_DAY",
     "TAU",

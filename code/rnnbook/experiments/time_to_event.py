@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .. import evaluate, survival, visits
 from ..errors import RNNBookError
@@ -76,14 +77,16 @@ def km_difference(patients: pd.DataFrame, a: np.ndarray, b: np.ndarray, years: f
     """S_a(years) - S_b(years) (Kaplan-Meier of two groups) with a bootstrap interval that draws
     the patients with replacement (each group's patients within it) and its verdict."""
     t, d = patients["years"].to_numpy(), patients["death"].to_numpy()
-    rng = np.random.default_rng(seed)
 
     def at(rows):
         return survival.survival_at(survival.kaplan_meier(t[rows], d[rows]), years)[0]
 
     ia, ib = np.flatnonzero(a), np.flatnonzero(b)
     diff = at(ia) - at(ib)
-    boot = [at(rng.choice(ia, len(ia))) - at(rng.choice(ib, len(ib))) for _ in range(n_boot)]
+    # Each group's patients are drawn within it (one row per patient: a patient is a group).
+    _, draws_a = evaluate.group_draws(ia, n_boot, seed)
+    _, draws_b = evaluate.group_draws(ib, n_boot, seed + 1)
+    boot = [at(ia[da]) - at(ib[db]) for da, db in zip(draws_a, draws_b, strict=True)]
     lo, hi = evaluate.percentile_interval(np.array(boot))
     return diff, lo, hi, evaluate.verdict(diff, (lo, hi))
 
@@ -188,7 +191,11 @@ def landmark_visits(table: pd.DataFrame, day: int = LANDMARK_DAY) -> np.ndarray:
 
 @dataclass
 class SurvivalComparison:
-    """Predictions of every model at every test visit and the metrics with their intervals."""
+    """Predictions of every model at every test visit and the metrics with their intervals.
+
+    It holds results only; the sentences the chapter glues are written from it by
+    `survival_answer`, `measurable_comparisons` and `calibration_words`.
+    """
 
     visits: pd.DataFrame  # one row per test visit: id, day, years (to the end), death, landmark
     survival: dict  # model -> (visits, horizons) predicted S at SURVIVAL_HORIZONS after each visit
@@ -208,43 +215,6 @@ class SurvivalComparison:
         columns = [w for w in evaluate.VERDICTS if w in counts.columns]
         return counts.reindex(index=order, columns=columns, fill_value=0)
 
-    def measurable(self) -> str:
-        """The comparisons whose interval excludes 0, in words ("none" if there is none)."""
-        d = self.differences[self.differences["verdict"] != evaluate.VERDICTS[1]]
-        parts = []
-        for (a, b, verdict), rows in _groups(d):
-            parts.append(f"{NAMES[a]} against {NAMES[b]} on {_and(rows)} ({verdict})")
-        return "; ".join(parts) if parts else "none"
-
-    def answer(self) -> str:
-        """A plain answer, from the verdicts, to "is the recurrent model, which reads every
-        visit, better than the two models that read only the latest visit?"."""
-        v = self.differences.xs(GRU, level="model")["verdict"]
-        better, worse = int((v == "better").sum()), int((v == "worse").sum())
-        of = f"of its {len(v)} comparisons with the two models that read only the latest visit"
-        if better == 0 and worse == 0:
-            return f"Not measurably: in none {of} does the recurrent model differ measurably."
-        if better == 0:
-            return f"No: {of}, the recurrent model comes out worse in {worse} and better in none."
-        if worse == 0 and better == len(v):
-            return f"Yes: {of}, the recurrent model comes out better in every one."
-        if worse == 0:
-            from scipy import stats  # installed with scikit-learn
-
-            # Were nothing different, each 95 % interval would exclude 0 one time in twenty.
-            weak = stats.binom.sf(better - 1, len(v), 0.05) >= 0.05
-            tail = (
-                ", no more than chance alone gives among so many comparisons"
-                if weak
-                else ", more than chance alone would give"
-            )
-            return (
-                f"On {better} of {len(v)} measures: {of}, the recurrent model comes out better "
-                f"in {better} and worse in none{tail}."
-            )
-        return (f"The verdicts are mixed: {of}, the recurrent model comes out better in {better} "
-                f"and worse in {worse}.")  # fmt: skip
-
     def calibration_misses(self, horizons=(2, 5)) -> pd.DataFrame:
         """The rows of `calibration` at `horizons` whose interval of observed survival does not
         cover the mean predicted survival, with the direction of the miss. A third with no death
@@ -257,16 +227,6 @@ class SurvivalComparison:
         return miss.assign(
             direction=np.where(miss["predicted"] > miss["hi"], "too high", "too low")
         )
-
-    def calibration_words(self, horizons=(2, 5)) -> str:
-        """`calibration_misses` in words ("none" if every interval covers its prediction)."""
-        thirds = {1: "the riskiest third", 2: "the middle third", 3: "the safest third"}
-        parts = [
-            f"{thirds[r.group]} by {NAMES[r.model]} at {r.horizon} years "
-            f"(predicted survival {r.direction})"
-            for r in self.calibration_misses(horizons).itertuples()
-        ]
-        return _and(parts) if parts else "none"
 
 
 NAMES = {MAYO: "the Mayo score", COX: "the time-varying Cox model", GRU: "the recurrent model"}
@@ -284,6 +244,60 @@ def _groups(d: pd.DataFrame):
     for (metric, a, b), verdict in d["verdict"].items():
         keys.setdefault((a, b, verdict), []).append(metric)
     return keys.items()
+
+
+# -- the comparison in words: sentences glued into the chapter, each built from the verdicts --
+
+
+def measurable_comparisons(c: SurvivalComparison) -> str:
+    """The comparisons whose interval excludes 0, in words ("none" if there is none)."""
+    d = c.differences[c.differences["verdict"] != evaluate.VERDICTS[1]]
+    parts = [
+        f"{NAMES[a]} against {NAMES[b]} on {_and(rows)} ({verdict})"
+        for (a, b, verdict), rows in _groups(d)
+    ]
+    return "; ".join(parts) if parts else "none"
+
+
+def survival_answer(c: SurvivalComparison) -> str:
+    """A plain answer, from the verdicts, to "is the recurrent model, which reads every
+    visit, better than the two models that read only the latest visit?"."""
+    v = c.differences.xs(GRU, level="model")["verdict"]
+    better, worse = int((v == "better").sum()), int((v == "worse").sum())
+    of = f"of its {len(v)} comparisons with the two models that read only the latest visit"
+    if better == 0 and worse == 0:
+        return f"Not measurably: in none {of} does the recurrent model differ measurably."
+    if better == 0:
+        return f"No: {of}, the recurrent model comes out worse in {worse} and better in none."
+    if worse == 0 and better == len(v):
+        return f"Yes: {of}, the recurrent model comes out better in every one."
+    if worse == 0:
+        # Were nothing different, each 95 % interval would exclude 0 one time in twenty.
+        weak = stats.binom.sf(better - 1, len(v), 0.05) >= 0.05
+        tail = (
+            ", no more than chance alone gives among so many comparisons"
+            if weak
+            else ", more than chance alone would give"
+        )
+        return (
+            f"On {better} of {len(v)} measures: {of}, the recurrent model comes out better "
+            f"in {better} and worse in none{tail}."
+        )
+    return (
+        f"The verdicts are mixed: {of}, the recurrent model comes out better in {better} "
+        f"and worse in {worse}."
+    )
+
+
+def calibration_words(c: SurvivalComparison, horizons=(2, 5)) -> str:
+    """`c.calibration_misses` in words ("none" if every interval covers its prediction)."""
+    thirds = {1: "the riskiest third", 2: "the middle third", 3: "the safest third"}
+    parts = [
+        f"{thirds[r.group]} by {NAMES[r.model]} at {r.horizon} years "
+        f"(predicted survival {r.direction})"
+        for r in c.calibration_misses(horizons).itertuples()
+    ]
+    return _and(parts) if parts else "none"
 
 
 def visit_survival(
