@@ -8,7 +8,7 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from rnnbook import data, evaluate
+from rnnbook import data, evaluate, survival
 
 Y = np.array([0, 0, 0, 1, 1, 0, 1, 0])
 P = np.array([0.1, 0.4, 0.35, 0.8, 0.7, 0.2, 0.3, 0.6])
@@ -162,3 +162,19 @@ def _split(t):
 def test_label_accuracy_counts_the_rows_labelled_right():
     assert evaluate.label_accuracy([0, 1, 1, 2], [0, 1, 0, 0]) == 0.5
     assert evaluate.label_accuracy(np.array([1, 1]), np.array([1, 1])) == 1.0
+
+
+def test_both_group_bootstraps_draw_the_same_resamples():
+    # bootstrap_by_group (rows by index) and survival.resample_weights (rows by weight) share
+    # evaluate.group_draws: the same seed gives the same resamples, so the same interval.
+    rng = np.random.default_rng(3)
+    groups = rng.choice(["a", "b", "c", "d", "e", "f", "g"], 40)
+    y, p = np.arange(40) % 2, rng.random(40)
+    mean_p = lambda y, p: float(p.mean())  # noqa: E731
+    by_index = evaluate.bootstrap_by_group(y, p, groups, mean_p, n_boot=60, seed=5)
+    W = survival.resample_weights(groups, n_boot=60, seed=5)  # (n_boot, rows)
+    kept = [w for w in W if len(np.unique(y[w > 0])) == 2]  # the same resamples are skipped
+    by_weight = evaluate.percentile_interval([(w @ p) / w.sum() for w in kept])
+    assert by_index == pytest.approx(by_weight, rel=1e-12)
+    index, draws = evaluate.group_draws(groups, n_boot=60, seed=6)
+    assert draws.shape == (60, 7) and (np.unique(groups)[index] == groups).all()

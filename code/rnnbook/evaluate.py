@@ -5,8 +5,8 @@ specificity, and ROC AUC for the two-class tasks; `write_json` saves any of them
 clinical half works on seizure probabilities (`seizure_probability`): `scores` (prevalence, AUROC,
 AUPRC, Brier score, expected calibration error, and sensitivity, specificity, PPV and NPV at a
 threshold), the threshold chosen on validation data (`threshold_on_validation`), bootstrap
-intervals that resample whole recordings or patients (`bootstrap_by_group`), and one decision per
-recording (`by_group`). scikit-learn computes the standard metrics (`roc_auc` is its AUROC,
+intervals that resample whole recordings or patients (`bootstrap_by_group`, drawing from
+`group_draws`, as `survival.resample_weights` does), and one decision per recording (`by_group`). scikit-learn computes the standard metrics (`roc_auc` is its AUROC,
 computed from ranks to be fast in bootstraps).
 
 Comparisons: the book states no comparison of two models or methods as a fact. It computes the
@@ -256,6 +256,18 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
+def group_draws(groups, n_boot: int = 1000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The draws of a bootstrap over groups (recordings, patients): ``(index, draws)``.
+
+    ``index`` gives each row's group (0..G-1, the names in sorted order); ``draws`` (n_boot, G)
+    the groups each resample takes, drawn with replacement, all of a group's rows with it. Every
+    group bootstrap of the package draws here, so one seed means the same resamples in each.
+    """
+    names, index = np.unique(np.asarray(groups), return_inverse=True)
+    draws = np.random.default_rng(seed).integers(0, len(names), (n_boot, len(names)))
+    return index, draws
+
+
 def bootstrap_by_group(
     y: np.ndarray,
     p: np.ndarray,
@@ -268,13 +280,12 @@ def bootstrap_by_group(
     """A percentile bootstrap interval of `statistic(y, p)` that resamples whole *groups*
     (recordings, patients) with replacement, not rows: rows of one recording are not independent.
     Resamples with a single class are skipped (AUROC is undefined there)."""
-    y, p, groups = np.asarray(y), np.asarray(p), np.asarray(groups)
-    names, index = np.unique(groups, return_inverse=True)
-    members = [np.flatnonzero(index == k) for k in range(len(names))]
-    rng = np.random.default_rng(seed)
+    y, p = np.asarray(y), np.asarray(p)
+    index, draws = group_draws(groups, n_boot, seed)
+    members = [np.flatnonzero(index == k) for k in range(draws.shape[1])]
     values = []
-    for _ in range(n_boot):
-        rows = np.concatenate([members[k] for k in rng.integers(0, len(names), len(names))])
+    for drawn in draws:
+        rows = np.concatenate([members[k] for k in drawn])
         if len(np.unique(y[rows])) < 2:
             continue
         values.append(statistic(y[rows], p[rows]))
