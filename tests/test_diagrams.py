@@ -36,3 +36,38 @@ def test_packing_counts_the_running_sequences():
     sizes = [t.get_text() for t in right.texts if t.get_text().isdigit()]
     assert sizes == ["3", "2", "1", "1"]  # sequences still running at steps 1..4
     plt.close(fig)
+
+
+def test_task_categories_draw_the_five_categories_with_their_outputs():
+    fig = diagrams.plot_task_categories()
+    titles = [ax.get_title().replace("\n", " ") for ax in fig.axes]
+    assert titles == [
+        "one-to-one", "one-to-many", "many-to-one",
+        "many-to-many (unaligned)", "many-to-many (aligned)",
+    ]  # fmt: skip
+    # Boxes: one hidden state per step, plus an input or output box where the category has one.
+    boxes = [len(ax.patches) for ax in fig.axes]
+    assert boxes == [3, 4 + 1 + 4, 4 + 4 + 1, 6 + 3 + 3, 4 + 4 + 4]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("many_to_one", [False, True])
+def test_unrolled_rnn_draws_a_node_per_step_and_the_outputs_it_keeps(many_to_one):
+    fig = diagrams.plot_unrolled_rnn(num_steps=3, many_to_one=many_to_one, folded=False)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"$h_0$", "$x_1$", "$h_3$", "$W_{hh}$"} <= texts
+    assert ("$L_1$" in texts) is not many_to_one  # many-to-one: one loss, at the last step
+    assert ("$L$" in texts) is many_to_one
+    plt.close(fig)
+
+
+def test_every_figure_function_of_the_package_is_tested():
+    # Each plots.plot_* and each diagram is called by name somewhere in the tests.
+    from pathlib import Path
+
+    from rnnbook import plots
+
+    source = " ".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    names = [n for n in plots.__all__ if n.startswith("plot_")] + list(diagrams.__all__)
+    untested = [n for n in names if f"{n}(" not in source and f'"{n}"' not in source]
+    assert not untested, untested

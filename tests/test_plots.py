@@ -197,3 +197,60 @@ def test_survival_curves_plots(pbc):
     })  # fmt: skip
     fig = plots.plot_calibration(cal, horizons=(2,))
     assert len(fig.axes[0].get_legend().get_texts()) == 2
+
+
+def test_plot_class_segments_one_panel_per_class_from_the_real_table(table):
+    fig = plots.plot_class_segments(table, chunk=3, number=2)
+    assert len(fig.axes) == 5
+    for y, ax in enumerate(fig.axes, start=1):  # one panel per class, y = 1..5 from the top
+        assert ax.get_title().startswith(f"y={y}")
+        letter = ax.get_title().split("(set ")[1][0]
+        (line,) = ax.get_lines()
+        expected = table.loc[f"X3.{letter}002"][[f"X{i}" for i in range(1, 179)]].to_numpy(float)
+        assert np.array_equal(line.get_ydata(), expected)
+
+
+def test_plot_stream_memory_shades_each_window_and_the_state():
+    X = np.sin(np.arange(400) / 7.0)
+    fig = plots.plot_stream_memory(
+        X, onset=200, stride=8, fs=173.61, windows={"4 steps": 4}, at_step=30
+    )
+    state, window = fig.axes
+    end = 31 * 8 / 173.61
+    (state_span,) = state.patches
+    (window_span,) = window.patches
+    # The state spans everything from 0 to the step; the window only its last 4 x 8 samples.
+    assert state_span.get_x() == pytest.approx(0) and state_span.get_width() == pytest.approx(end)
+    assert window_span.get_width() == pytest.approx(32 / 173.61)
+    assert window_span.get_x() + window_span.get_width() == pytest.approx(end)
+
+
+def test_plot_patient_contributions_stacks_signed_bars_per_visit():
+    years = np.array([0.0, 1.0, 2.5])
+    frame = pd.DataFrame({
+        "years": years, "label": [0, 0, 1], "logit": [-1.0, 0.5, 2.0], "bias": -0.5,
+        "RETAIN: bilirubin": [0.2, 0.8, 1.5], "RETAIN: albumin": [-0.7, 0.2, 1.0],
+        "Mayo: bilirubin": [0.1, 0.3, 0.9], "Mayo: age": [-0.2, -0.1, 0.0],
+    })  # fmt: skip
+    fig = plots.plot_patient_contributions({"patient A": frame, "patient B": frame})
+    retain, mayo = fig.axes[:2]
+    assert len(fig.axes) == 4
+    assert len(retain.patches) == 2 * 3 and len(mayo.patches) == 2 * 3  # groups x visits
+    # A negative part goes down from 0: the albumin bar at the first visit.
+    albumin_first = retain.patches[3]
+    assert albumin_first.get_height() == pytest.approx(-0.7) and albumin_first.get_y() == 0
+    dots = [line for line in mayo.get_lines() if line.get_marker() == "o"][0]
+    assert np.allclose(dots.get_ydata(), [-0.1, 0.2, 0.9])  # the Mayo parts' net sum
+
+
+def test_plot_visit_curves_one_step_curve_per_visit_from_its_day():
+    curves = np.array([[0.95, 0.9, 0.8], [0.9, 0.7, 0.5]])  # (visits, intervals)
+    days = np.array([0, 365.25 * 2])
+    fig = plots.plot_visit_curves(curves, days, [1, 3], width=0.5, end=4.0, died=True)
+    ax = fig.axes[0]
+    steps = lines_of(ax)[:2]
+    assert [line.get_xdata()[0] for line in steps] == pytest.approx([0.0, 2.0])
+    assert list(steps[1].get_ydata()) == [1.0, 0.9, 0.7, 0.5]  # S starts at 1 at its visit
+    assert ax.get_xlim()[1] == pytest.approx(2.0 + 3 * 0.5)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "death" in labels and "visit 3 (year 2.0)" in labels
