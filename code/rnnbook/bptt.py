@@ -61,9 +61,7 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------------------------------------
-# Parameters
-# ---------------------------------------------------------------------------------------------
+# --- Parameters ----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -135,9 +133,7 @@ class RNNParams:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-# ---------------------------------------------------------------------------------------------
-# Forward, loss and the BPTT recursion -- plain tensors, no autograd
-# ---------------------------------------------------------------------------------------------
+# --- Forward, loss and the BPTT recursion -- plain tensors, no autograd --------------------------
 
 
 def rnn_forward(p: RNNParams, X: Tensor, h0: Tensor | None = None) -> Tensor:
@@ -338,9 +334,7 @@ def truncated_bptt(
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# The same gradients by autograd, and what BPTT costs
-# ---------------------------------------------------------------------------------------------
+# --- The same gradients by autograd, and what BPTT costs -----------------------------------------
 
 
 # RNNParams field -> (module, parameter name) of an nn.RNN ("rnn") + nn.Linear ("head").

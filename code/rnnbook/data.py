@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .downloads import Dataset, dataset_dir, fetch
+from .downloads import Dataset, dataset_dir, fetch, read_csv_text
 from .errors import DataError
 
 if TYPE_CHECKING:  # torch and scikit-learn load lazily: `rnnbook data ...` starts fast
@@ -229,23 +229,6 @@ def export_uci_csv(path: str | os.PathLike, table: pd.DataFrame | None = None) -
 
 
 _UCI_ID = re.compile(r"^X(\d+)\.(.+)$")
-
-
-def read_csv_text(path: Path) -> pd.DataFrame:
-    """A user's CSV file with every cell as text, for validation column by column; a missing,
-    empty, header-only or unparsable file is a `DataError` that names it."""
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DataError(f"{path}: not a readable CSV file ({first})") from None
-    if raw.empty:
-        raise DataError(f"{path}: the file has a header but no data rows")
-    return raw
 
 
 def read_uci_csv(path: str | os.PathLike) -> pd.DataFrame:

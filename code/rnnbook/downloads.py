@@ -1,7 +1,8 @@
 """Where the data sets come from: each one's files, pinned by URL and SHA-256 (`Dataset`; the EEG
 archives are `EEG`), found in `RNNBOOK_DATA_DIR` or the cache, or downloaded and verified
-(`fetch`); a missing, tampered or unreachable file is one clear line (`DataError`).
-`rnnbook.data` (the EEG) and `rnnbook.visits` (the PBC visits) read what this fetches.
+(`fetch`); a missing, tampered or unreachable file is one clear line (`DataError`), as is a
+user's CSV that cannot be read (`read_csv_text`). `rnnbook.data` (the EEG) and
+`rnnbook.visits` (the PBC visits) read what this fetches.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from .errors import DataError
 
@@ -128,3 +131,20 @@ def _download(dataset: Dataset, name: str, folder: Path) -> None:
             f"{name} is not in {folder} and cannot be downloaded from {url} ({reason}); "
             f"{dataset.how_to_offline}"
         ) from None
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A user's CSV file with every cell as text, for validation column by column; a missing,
+    empty, header-only or unparsable file is a `DataError` that names it."""
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DataError(f"{path}: not a readable CSV file ({first})") from None
+    if raw.empty:
+        raise DataError(f"{path}: the file has a header but no data rows")
+    return raw

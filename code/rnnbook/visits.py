@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .data import IGNORE_INDEX, SeqData, read_csv_text
-from .downloads import Dataset, dataset_dir, fetch
+from .data import IGNORE_INDEX, SeqData
+from .downloads import Dataset, dataset_dir, fetch, read_csv_text
 from .errors import DataError
 
 if TYPE_CHECKING:
