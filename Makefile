@@ -16,7 +16,7 @@ endif
 # No progress bars in logs.
 export TQDM_DISABLE ?= 1
 
-.PHONY: venv book test test-site serve lint format bench clean help
+.PHONY: venv book test test-site serve lint format clean help
 
 help:
 	@echo "make book       build the site (cold: every chapter executes) into _build/html"
