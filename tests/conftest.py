@@ -54,3 +54,19 @@ def pbc_visits(pbc_table, pbc_split):
     from rnnbook import visits
 
     return visits.visit_data(pbc_table, pbc_split, "death-2y")
+
+
+@pytest.fixture(scope="session")
+def nafld():
+    """The NAFLD cohort as read (`cohort.read_cohort`), before cleaning; read once for the suite."""
+    from rnnbook import cohort
+
+    return cohort.read_cohort()
+
+
+@pytest.fixture(scope="session")
+def nafld_clean(nafld):
+    """The same cohort without what `cohort.data_errors` finds (`cohort.clean`)."""
+    from rnnbook import cohort
+
+    return cohort.clean(nafld)

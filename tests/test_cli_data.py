@@ -6,22 +6,58 @@ what `--help` imports) start `python -m rnnbook`.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pandas as pd
 import pytest
 from helpers import assert_one_line_error, run, run_process
 
-from rnnbook import data
+from rnnbook import cohort, data
 
 
-def test_verify_and_info():
-    result = run("data", "verify")
-    assert result.returncode == 0, result.stderr
-    assert "SHA-256 verified" in result.stdout and "11500 rows" in result.stdout
-    result = run("data", "info")
-    assert result.returncode == 0
-    assert "173.61 Hz" in result.stdout and "Seizure" in result.stdout and "2300" in result.stdout
+@pytest.fixture(scope="module")
+def verify():
+    return run("data", "verify")
+
+
+@pytest.fixture(scope="module")
+def info():
+    return run("data", "info")
+
+
+def test_verify_and_info(verify, info):
+    assert verify.returncode == 0, verify.stderr
+    assert "SHA-256 verified" in verify.stdout and "11500 rows" in verify.stdout
+    assert info.returncode == 0, info.stderr
+    assert "173.61 Hz" in info.stdout and "Seizure" in info.stdout and "2300" in info.stdout
+
+
+def test_verify_and_info_cover_the_cohort(verify, info):
+    """`data verify` checks the cohort's three files; `data info` prints its counts and the
+    errors found inside its files (`cohort.summary`, `cohort.data_errors`)."""
+    line = verify.stdout.strip().splitlines()[-1]
+    assert line == (
+        f"cohort in {cohort.cohort_dir()}: nafld1.parquet, nafld2.parquet, nafld3.parquet "
+        "(SHA-256 verified): 17549 people, 400123 measurements, 34340 coded events "
+        "(NAFLD, Olmsted County)"
+    )
+    out = info.stdout
+    counts = {
+        "people": 17549, "NAFLD cases": 3514, "deaths": 1364, "measurements": 400123,
+        "coded events": 34340, "people with a measurement": 15666,
+        "people with a coded event": 12454,
+    }  # fmt: skip
+    for name, count in counts.items():
+        assert re.search(rf"^{name} +{count}$", out, re.MULTILINE), name
+    checks = [
+        ("chol copies hdl", "161258", "159,647 of the 159,647 days with both are equal", "chol dropped"),
+        ("dbp copies sbp", "33430", "33,212 of the 33,212 days with both are equal", "dbp dropped"),
+        ("blood pressure outside 50-300 mmHg", "16", "6 above, 10 below; the highest 13,682 mmHg", "removed"),
+        ("event after the end of follow-up", "13", "13 people; up to 339 days late", "removed"),
+    ]  # fmt: skip
+    for parts in checks:
+        assert re.search(r"^" + r" +".join(map(re.escape, parts)) + r"$", out, re.MULTILINE), parts
 
 
 def test_export_uci_matches_the_public_rows(tmp_path):
@@ -48,6 +84,40 @@ def test_tampered_archive(tmp_path):
     (tmp_path / "S.zip").write_bytes(b"PK" + (tmp_path / "S.zip").read_bytes()[2:-1])
     result = run("data", "verify", env={"RNNBOOK_DATA_DIR": str(tmp_path)})
     assert_one_line_error(result, 1, "S.zip: SHA-256 does not match")
+
+
+def tampered_cohort(tmp_path):
+    """A data folder with the real EEG and PBC folders and a copy of the cohort with one byte of
+    nafld3.parquet flipped."""
+    for name in ("bonn-eeg", "pbcseq"):
+        (tmp_path / name).symlink_to(cohort.cohort_dir().parent / name)
+    (tmp_path / "nafld").mkdir()
+    for path in cohort.fetch_cohort().values():
+        shutil.copy(path, tmp_path / "nafld" / path.name)
+    target = tmp_path / "nafld" / "nafld3.parquet"
+    target.chmod(0o644)
+    raw = bytearray(target.read_bytes())
+    raw[1000] ^= 0xFF
+    target.write_bytes(bytes(raw))
+    return {"RNNBOOK_DATA_DIR": str(tmp_path)}
+
+
+@pytest.mark.parametrize("command", ["verify", "info"])
+def test_tampered_cohort_file(tmp_path, command):
+    result = run("data", command, env=tampered_cohort(tmp_path))
+    assert_one_line_error(result, 1, "nafld3.parquet: SHA-256 does not match")
+    assert str(tmp_path / "nafld" / "nafld3.parquet") in result.stderr
+
+
+def test_missing_cohort_without_network(tmp_path):
+    for name in ("bonn-eeg", "pbcseq"):
+        (tmp_path / name).symlink_to(cohort.cohort_dir().parent / name)
+    env = {"RNNBOOK_DATA_DIR": str(tmp_path), "RNNBOOK_NAFLD_URL": "http://127.0.0.1:9/"}
+    result = run("data", "verify", env=env)
+    assert_one_line_error(result, 1, "nafld1.parquet is not in")
+    assert (
+        "put nafld1.parquet, nafld2.parquet and nafld3.parquet in a folder nafld/" in result.stderr
+    )
 
 
 def test_missing_archives_without_network(tmp_path):

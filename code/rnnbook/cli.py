@@ -1,7 +1,9 @@
 """The `rnnbook` command line (also `python -m rnnbook`).
 
-    rnnbook data verify             find or download the EEG archives and the PBC visits, verify
-    rnnbook data info               classes, counts, sampling rate, durations
+    rnnbook data verify             find or download the EEG archives, the PBC visits and the
+                                    NAFLD cohort's three tables, verify them
+    rnnbook data info               classes, counts, sampling rate, durations; the cohort's
+                                    counts and the errors found inside its files
     rnnbook data export-uci PATH    write the UCI-layout CSV
     rnnbook models                  list the models with a one-line description
     rnnbook train [...] --out DIR   train a model, write DIR/metrics.json and DIR/model.pt
@@ -28,7 +30,7 @@ from .errors import RNNBookError
 
 
 def cmd_data_verify(args: argparse.Namespace) -> None:
-    from . import visits
+    from . import cohort, visits
 
     paths = data.fetch_archives()
     recordings = data.load_recordings()
@@ -44,9 +46,17 @@ def cmd_data_verify(args: argparse.Namespace) -> None:
         f"{path} (SHA-256 verified): {len(table)} visits of {table['id'].nunique()} patients "
         "(PBC, Mayo Clinic)"
     )
+    c = cohort.read_cohort()  # found or downloaded, verified by SHA-256, then validated
+    print(
+        f"cohort in {cohort.cohort_dir()}: {', '.join(cohort.FILES.values())} "
+        f"(SHA-256 verified): {len(c.people)} people, {len(c.measurements)} measurements, "
+        f"{len(c.events)} coded events (NAFLD, Olmsted County)"
+    )
 
 
 def cmd_data_info(args: argparse.Namespace) -> None:
+    from . import cohort
+
     if args.csv:
         table = data.read_uci_csv(args.csv)
         counts = table["y"].value_counts().sort_index()
@@ -65,6 +75,11 @@ def cmd_data_info(args: argparse.Namespace) -> None:
         f"total: {table['recordings'].sum()} recordings, {table['rows'].sum()} rows, "
         f"{table['seconds'].sum() / 60:.1f} minutes of EEG"
     )
+    c = cohort.read_cohort()
+    print(f"\nNAFLD cohort ({cohort.cohort_dir()}), as read:")
+    print(cohort.summary(c).to_string())
+    print("errors inside its files (rows each finds; what cohort.clean does):")
+    print(cohort.data_errors(c).to_string())
 
 
 def cmd_data_export(args: argparse.Namespace) -> None:
@@ -219,13 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     data_parser = commands.add_parser(
-        "data", help="the data: Bonn EEG archives, UCI table, PBC visits"
+        "data", help="the data: Bonn EEG archives, UCI table, PBC visits, NAFLD cohort"
     )
     data_commands = data_parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     data_commands.add_parser(
-        "verify", help="find or download the EEG archives and the PBC visits and verify them"
+        "verify",
+        help="find or download the EEG archives, the PBC visits and the NAFLD cohort; verify them",
     ).set_defaults(func=cmd_data_verify)
-    info = data_commands.add_parser("info", help="classes, counts, sampling rate, durations")
+    info = data_commands.add_parser(
+        "info", help="classes, counts, sampling rate, durations; the cohort's counts and errors"
+    )
     info.add_argument("--csv", metavar="PATH", help="describe a copy of the UCI CSV instead")
     info.set_defaults(func=cmd_data_info)
     export = data_commands.add_parser("export-uci", help="write the UCI-layout CSV to PATH")

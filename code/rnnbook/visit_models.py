@@ -6,6 +6,7 @@ returns logits at every visit, `(batch, max_visits, ...)`, computed from that vi
 earlier ones only:
 
 * `VisitGRU`: a GRU (or LSTM) over the packed visits, a risk at every visit (patient visits);
+  `CodeGRU`: the same with a learned embedding of each visit's coded diagnoses (health records);
 * `VisitForecaster`: a `GRUCell` loop that forecasts the next visit's value, reading the truth or
   its own forecasts (patient visits);
 * `HazardGRU`: `VisitGRU` with a discrete-time hazard head (time to event; its loss and
@@ -57,6 +58,37 @@ class VisitGRU(nn.Module):
         out, _ = self.rnn(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=X.shape[1])
         return self.head(self.drop(out))  # (batch, max_visits, num_classes); padding: bias only
+
+
+class CodeGRU(VisitGRU):
+    """`VisitGRU` whose visits carry coded diagnoses: a visit's codes pass through a learned
+    embedding before the recurrent layer reads them.
+
+    X is `(batch, max_visits, 1 + num_codes + others)` (`rnnbook.records.visit_tensors`):
+    channel 0 marks a real visit, channels 1..num_codes are the visit's multi-hot codes, the rest
+    pass through unchanged. Multiplying the multi-hot vector by the embedding matrix
+    `(num_codes, num_embed)` sums the rows of the visit's codes: what `nn.EmbeddingBag(mode="sum")`
+    computes from the codes' indices (Doctor AI, RETAIN).
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 2,
+        input_size: int = 1,
+        num_codes: int = 10,
+        num_embed: int = 8,
+        num_hiddens: int = 32,
+        dropout: float = 0.0,
+    ):
+        super().__init__(num_classes, input_size - num_codes + num_embed, num_hiddens, dropout)
+        self.num_codes = num_codes
+        self.embed = nn.Linear(num_codes, num_embed, bias=False)  # weight = E^T, (num_embed, num_codes)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        codes = X[:, :, 1 : 1 + self.num_codes]  # (batch, max_visits, num_codes), multi-hot
+        embedded = self.embed(codes)  # (batch, max_visits, num_embed): the sum of E's rows
+        X = torch.cat([X[:, :, :1], embedded, X[:, :, 1 + self.num_codes :]], dim=-1)
+        return super().forward(X)
 
 
 class VisitForecaster(nn.Module):
