@@ -178,3 +178,36 @@ def test_both_group_bootstraps_draw_the_same_resamples():
     assert by_index == pytest.approx(by_weight, rel=1e-12)
     index, draws = evaluate.group_draws(groups, n_boot=60, seed=6)
     assert draws.shape == (60, 7) and (np.unique(groups)[index] == groups).all()
+
+
+def test_weighted_auroc_is_the_auroc_of_the_repeated_rows():
+    rng = np.random.default_rng(1)
+    y, s = rng.integers(0, 2, 200), np.round(rng.random(200), 1)  # ties on purpose
+    W = survival.resample_weights(rng.integers(0, 30, 200), n_boot=25, seed=2)
+    expected = [
+        evaluate.roc_auc(np.repeat(y, w.astype(int)), np.repeat(s, w.astype(int))) for w in W
+    ]
+    assert np.allclose(evaluate.weighted_auroc(y, s, W), expected)
+
+
+def test_paired_difference_of_several_scores_per_row():
+    # One score per code: the statistic reads (rows, codes); the pairing is the same.
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, (80, 3)).astype(float)
+    p_a, p_b = rng.random((80, 3)), rng.random((80, 3))
+    groups = rng.integers(0, 20, 80)
+
+    def mean_auroc(y, p):
+        return np.mean([evaluate.roc_auc(y[:, k], p[:, k]) for k in range(3)])
+
+    diff, lo, hi = evaluate.paired_difference(y, p_a, p_b, groups, mean_auroc, n_boot=40)
+    assert diff == pytest.approx(mean_auroc(y, p_a) - mean_auroc(y, p_b))
+    # The same resamples as the difference of the two statistics computed resample by resample.
+    index, draws = evaluate.group_draws(groups, n_boot=40, seed=0)
+    members = [np.flatnonzero(index == k) for k in range(draws.shape[1])]
+    by_hand = []
+    for drawn in draws:
+        rows = np.concatenate([members[k] for k in drawn])
+        by_hand.append(mean_auroc(y[rows], p_a[rows]) - mean_auroc(y[rows], p_b[rows]))
+    assert (lo, hi) == pytest.approx(evaluate.percentile_interval(by_hand))
+    assert np.isnan(evaluate.percentile_interval([np.nan, np.nan])).all()

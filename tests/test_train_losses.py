@@ -84,3 +84,52 @@ def test_early_stopping_on_the_validation_loss_for_numbers():
     h = trainer.fit(d)
     assert h.best_epoch == 1 + min(range(len(h.valid_loss)), key=h.valid_loss.__getitem__)
     assert trainer.evaluate(d.X_valid, d.y_valid)[0] == pytest.approx(min(h.valid_loss), rel=1e-5)
+
+
+def test_multilabel_skips_nan_targets():
+    torch.manual_seed(0)
+    y_hat = torch.randn(2, 3, 4)  # (batch, steps, outputs)
+    y = torch.randint(0, 2, (2, 3, 4)).float()
+    y[0, 2] = math.nan  # a padded step
+    y[1, 0, 1] = math.nan  # one unknown target
+    loss, correct, counted = step_loss(y_hat, y, "multilabel")
+    keep = ~torch.isnan(y)
+    assert (counted, correct) == (24 - 5, 0)
+    expected = -(y[keep] * nn.functional.logsigmoid(y_hat[keep])
+                 + (1 - y[keep]) * nn.functional.logsigmoid(-y_hat[keep])).mean()  # fmt: skip
+    assert torch.allclose(loss, expected)
+
+
+def test_class_weights_weigh_each_class():
+    torch.manual_seed(0)
+    y_hat = torch.randn(6, 2)
+    y = torch.tensor([0, 0, 0, 1, IGNORE_INDEX, 1])
+    loss, _, counted = step_loss(y_hat, y, class_weights=(1.0, 5.0))
+    keep = y != IGNORE_INDEX
+    each = nn.functional.cross_entropy(y_hat[keep], y[keep], reduction="none")
+    w = torch.where(y[keep] == 1, 5.0, 1.0)
+    assert counted == 5 and torch.allclose(loss, (w * each).sum() / w.sum())
+
+
+def test_length_buckets_cover_every_row_once_trimmed_to_the_longest():
+    from rnnbook.train import LengthBuckets
+
+    lengths = torch.tensor([1, 7, 3, 3, 9, 2, 5, 8, 4, 6])
+    X = torch.zeros(10, 12, 2)
+    X[:, :, 1] = torch.arange(10.0)[:, None]  # each row's index, to find it again
+    for i, n in enumerate(lengths.tolist()):
+        X[i, :n, 0] = 1
+    y = torch.zeros(10, 12)
+    buckets = LengthBuckets(X, y, batch_size=3, generator=torch.Generator().manual_seed(0))
+    batches = list(buckets)
+    assert len(batches) == len(buckets) == 4
+    rows = torch.cat([xb[:, 0, 1] for xb, _ in batches]).long()
+    assert sorted(rows.tolist()) == list(range(10))  # every row once
+    for xb, yb in batches:
+        seen = lengths[xb[:, 0, 1].long()]
+        assert xb.shape[1] == yb.shape[1] == int(seen.max())  # trimmed to its longest
+    spans = sorted(int(lengths[xb[:, 0, 1].long()].max() - lengths[xb[:, 0, 1].long()].min())
+                   for xb, _ in batches)  # fmt: skip
+    assert spans[-1] <= 2  # similar lengths together (sorted: 1 2 3 | 3 4 5 | 6 7 8 | 9)
+    again = [xb[:, 0, 1].tolist() for xb, _ in buckets]
+    assert again != [xb[:, 0, 1].tolist() for xb, _ in batches]  # a new order each epoch

@@ -19,7 +19,7 @@ own (a test walks the imports and checks it), so there is no import circle.
 LAYERS = (
     ("errors", "recipe", "scan", "figures", "attention"),
     ("utils", "downloads"),
-    ("data", "evaluate", "timing", "cells", "min_cells"),
+    ("data", "evaluate", "timing", "cells", "min_cells", "cohort"),
     (
         "visits",
         "tasks",
@@ -30,7 +30,7 @@ LAYERS = (
         "initialisation",
         "recording",
     ),
-    ("survival", "healthcare"),
+    ("survival", "healthcare", "records"),
     ("models",),
     ("gradients", "train"),
     ("checkpoints", "diagrams", "interactive"),

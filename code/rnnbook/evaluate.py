@@ -99,6 +99,20 @@ def roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def weighted_auroc(y: np.ndarray, scores: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """`roc_auc` of each bootstrap resample at once: row b of `W` (n_boot, n) says how often each
+    row is drawn (`survival.resample_weights`), and the AUROC of resample b is that of the rows
+    repeated that often. One sort serves every resample. `y` 0/1; returns (n_boot,)."""
+    order = np.argsort(scores, kind="stable")
+    s, y, W = np.asarray(scores, dtype=float)[order], np.asarray(y)[order], W[:, order]
+    _, start = np.unique(s, return_index=True)  # the first row of each run of equal scores
+    pos = np.add.reduceat(W * (y == 1), start, axis=1)  # (n_boot, distinct scores)
+    neg = np.add.reduceat(W * (y == 0), start, axis=1)
+    below = np.cumsum(neg, axis=1) - neg  # negatives scored lower; a tie counts half
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (pos * (below + neg / 2)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
+
+
 def write_json(path: str | os.PathLike, obj: dict) -> Path:
     """Write JSON atomically (a temp file renamed into place)."""
     path = Path(path)
@@ -231,12 +245,14 @@ def scores(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
 
 def percentile_interval(values, level: float = 0.95) -> tuple[float, float]:
     """The percentile interval of bootstrap replicates; NaN replicates (a resample on which the
-    statistic is undefined) are skipped.
+    statistic is undefined) are skipped, and with none left the interval is (NaN, NaN).
 
     >>> percentile_interval(np.arange(101.0), level=0.9)
     (5.0, 95.0)
     """
     values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).any():  # no resample where the statistic is defined
+        return float("nan"), float("nan")
     tail = 100 * (1 - level) / 2
     low, high = np.nanpercentile(values, [tail, 100 - tail])
     return float(low), float(high)
@@ -351,14 +367,17 @@ def paired_difference(
 
     Both scores are measured on the same resampled recordings or patients, so what the two share
     (which patients are hard) cancels: the interval is that of the difference, far narrower
-    than two separate intervals, whose overlap says little. Returns (diff, low, high).
+    than two separate intervals, whose overlap says little. Rows may hold one score (`p_a`
+    `(n,)`) or several (`(n, outputs)`, e.g. one per code). Returns (diff, low, high).
     """
     p_a, p_b = np.asarray(p_a, dtype=float), np.asarray(p_b, dtype=float)
     if p_a.shape != p_b.shape or len(p_a) != len(y):
         raise ValueError(f"scores of {len(p_a)} and {len(p_b)} rows for {len(y)} labels")
+    k = 1 if p_a.ndim == 1 else p_a.shape[1]  # scores per row: 1, or one per output (codes)
 
-    def difference(y, p):  # p: (n, 2), a's score and b's
-        return statistic(y, p[:, 0]) - statistic(y, p[:, 1])
+    def difference(y, p):  # p: (n, 2k), a's scores then b's
+        a, b = (p[:, :k], p[:, k:]) if p_a.ndim > 1 else (p[:, 0], p[:, 1])
+        return statistic(y, a) - statistic(y, b)
 
     both = np.c_[p_a, p_b]
     low, high = bootstrap_by_group(y, both, groups, difference, n_boot, seed, level)

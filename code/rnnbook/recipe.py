@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-LOSSES = ("cross_entropy", "mse", "hazard")
+LOSSES = ("cross_entropy", "mse", "hazard", "multilabel")
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,16 @@ class Recipe:
     standardize: bool = True
     augment: bool = False  # random crops and amplitude scaling of the training rows
     max_batches: int | None = None  # at most this many batches an epoch (brief demonstrations)
+    # Padded visit data only: batches of people with similar numbers of visits, each cut to its
+    # longest (`rnnbook.train.LengthBuckets`), so little padding is read.
+    bucket: bool = False
     # "cross_entropy" (classes; steps labelled -100 are ignored) or "mse" (a number per step;
-    # NaN targets are ignored) or "hazard" (discrete-time survival, rnnbook.survival): padded or
+    # NaN targets are ignored) or "hazard" (discrete-time survival, rnnbook.survival) or
+    # "multilabel" (a yes/no per output, e.g. per code; NaN targets are ignored): padded or
     # unlabelled steps of many-to-many tasks cost nothing.
     loss: str = "cross_entropy"
+    # cross_entropy only: a weight per class (None: all 1), for a rare class (imbalance).
+    class_weights: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adamw", "adam"):

@@ -101,12 +101,15 @@ class Trainer:
         make_deterministic(self.device)
         set_seed(self.seed)
         generator = torch.Generator().manual_seed(self.seed)
-        loader = DataLoader(
-            TensorDataset(d.X_train, d.y_train),
-            batch_size=r.batch_size,
-            shuffle=True,
-            generator=generator,
-        )
+        if r.bucket:  # people of similar length together, each batch cut to its longest
+            loader = LengthBuckets(d.X_train, d.y_train, r.batch_size, generator)
+        else:
+            loader = DataLoader(
+                TensorDataset(d.X_train, d.y_train),
+                batch_size=r.batch_size,
+                shuffle=True,
+                generator=generator,
+            )
         steps = len(loader) if r.max_batches is None else min(len(loader), r.max_batches)
         optimizer = self._optimizer()
         scheduler = None
@@ -127,7 +130,7 @@ class Trainer:
                 if r.augment:
                     X = augment(X, generator)
                 y_hat = self.model(X)  # (batch, num_classes), or (batch, steps, num_classes)
-                loss, batch_correct, counted = step_loss(y_hat, y, r.loss)
+                loss, batch_correct, counted = step_loss(y_hat, y, r.loss, r.class_weights)
                 if counted == 0:  # every step of the batch is padding or unlabelled
                     continue
                 optimizer.zero_grad(set_to_none=True)
@@ -181,21 +184,56 @@ class Trainer:
     def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         """(mean loss, accuracy) on X, y over the labelled steps; accuracy is NaN for "mse"."""
         y_hat = self.predict(X)
-        loss, _, _ = step_loss(y_hat, y, self.recipe.loss)
+        loss, _, _ = step_loss(y_hat, y, self.recipe.loss, self.recipe.class_weights)
         return loss.item(), accuracy(y_hat, y, self.recipe.loss)
 
 
-def step_loss(y_hat: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy"):
+class LengthBuckets:
+    """Batches of sequences of similar length, for padded visit data (channel 0 of X is 1 at a
+    real visit): each epoch, the rows sorted by length (ties in random order) are cut into
+    batches, the batches come in random order, and each is trimmed to its longest sequence. A
+    model that packs its batch (`VisitGRU`) computes the same outputs; far less padding is read."""
+
+    def __init__(self, X: torch.Tensor, y: torch.Tensor, batch_size: int, generator):
+        self.X, self.y, self.batch_size, self.generator = X, y, batch_size, generator
+        self.lengths = (X[:, :, 0] > 0).sum(dim=1)  # (rows,) visits per person
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self):
+        noise = torch.rand(len(self.X), generator=self.generator)  # shuffles equal lengths
+        batches = torch.argsort(self.lengths + noise).split(self.batch_size)
+        for k in torch.randperm(len(batches), generator=self.generator).tolist():
+            rows = batches[k]
+            longest = int(self.lengths[rows].max())
+            yield self.X[rows, :longest], self.y[rows, :longest]
+
+
+def step_loss(
+    y_hat: torch.Tensor,
+    y: torch.Tensor,
+    loss: str = "cross_entropy",
+    class_weights: tuple[float, ...] | None = None,
+):
     """(mean loss, correct, counted) over the steps that carry a target.
 
     "cross_entropy": labels `IGNORE_INDEX` (-100) are skipped, and `correct` counts the right
-    argmax among the others. "mse": `y_hat` `(batch, [steps,] 1)` against float targets
-    `(batch, [steps])`; NaN targets are skipped and `correct` is 0. "hazard": logits
-    `(batch, steps, intervals, 1 + causes)` against `(batch, steps, 2)` targets (interval, cause;
-    -100 at padding), `rnnbook.survival.hazard_loss`; `correct` is 0.
+    argmax among the others; `class_weights` weighs each class's steps (the mean is then the
+    weighted mean, as in `torch.nn.functional.cross_entropy`). "mse": `y_hat` `(batch, [steps,] 1)`
+    against float targets `(batch, [steps])`; NaN targets are skipped and `correct` is 0.
+    "hazard": logits `(batch, steps, intervals, 1 + causes)` against `(batch, steps, 2)` targets
+    (interval, cause; -100 at padding), `rnnbook.survival.hazard_loss`; `correct` is 0.
+    "multilabel": one logit per output `(batch, [steps,] outputs)` against 0/1 targets of the
+    same shape, binary cross-entropy over the targets that are not NaN; `correct` is 0.
     """
     if loss == "hazard":  # discrete-time survival: the censored likelihood (rnnbook.survival)
         return hazard_loss(y_hat, y)
+    if loss == "multilabel":
+        keep = ~torch.isnan(y)
+        counted = int(keep.sum())
+        value = nn.functional.binary_cross_entropy_with_logits(y_hat[keep], y[keep])
+        return value, 0, counted
     if loss == "mse":
         y_hat, y = y_hat.reshape(-1), y.reshape(-1)
         keep = ~torch.isnan(y)
@@ -204,7 +242,8 @@ def step_loss(y_hat: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy")
     y_hat, y = flat(y_hat, y)
     keep = y != IGNORE_INDEX
     counted = int(keep.sum())
-    value = nn.functional.cross_entropy(y_hat, y, ignore_index=IGNORE_INDEX)
+    weight = None if class_weights is None else y_hat.new_tensor(class_weights)
+    value = nn.functional.cross_entropy(y_hat, y, weight=weight, ignore_index=IGNORE_INDEX)
     return value, int((y_hat.argmax(1)[keep] == y[keep]).sum()), counted
 
 

@@ -14,6 +14,7 @@ re-exported.
 | `training` | training, clinical evaluation (learning curves, confusion, ROC, reliability) |
 | `visit_sequences` | patient visits (trajectories, AUROC intervals, forecast errors) |
 | `healthcare_rnns` | healthcare's recurrent models (RETAIN's contributions, GRU-D's comparison) |
+| `health_records` | coded health records (one person's timeline, the learned code embedding) |
 | `time_to_event` | time to event (follow-up, Kaplan-Meier, survival curves, calibration, incidence) |
 | `beyond_gates` | beyond the gated cell, attention (remedies, cost against length, attention weights) |
 """
@@ -31,6 +32,7 @@ from .beyond_gates import (
 from .bptt import plot_bptt_cost, plot_truncation_errors
 from .eeg import plot_class_segments, plot_onset, plot_stream_memory, plot_streaming_accuracy
 from .first_rnn import plot_scalar_memory
+from .health_records import plot_code_similarity, plot_person_timeline
 from .healthcare_rnns import plot_grud_auroc, plot_patient_contributions
 from .time_to_event import (
     plot_calibration,
@@ -79,6 +81,8 @@ __all__ = [
     "plot_forecast_errors",
     "plot_patient_contributions",
     "plot_grud_auroc",
+    "plot_person_timeline",
+    "plot_code_similarity",
     "plot_follow_up",
     "plot_kaplan_meier",
     "plot_visit_curves",

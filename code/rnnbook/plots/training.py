@@ -74,10 +74,19 @@ def plot_roc(curves: dict) -> plt.Figure:
     return fig
 
 
-def plot_reliability(curves: dict, bins: int = 10) -> plt.Figure:
-    """Reliability diagram: `{label: (y, p)}` -> the observed seizure rate against the mean
-    predicted probability in each of `bins` equal-width bins (sklearn's `calibration_curve`),
-    with the diagonal of perfect calibration, and a histogram of the probabilities below."""
+def plot_reliability(
+    curves: dict,
+    bins: int = 10,
+    labels: tuple[str, str, str] = (
+        "observed share of seizures",
+        "predicted probability of a seizure",
+        "rows",
+    ),
+) -> plt.Figure:
+    """Reliability diagram: `{label: (y, p)}` -> the observed rate against the mean predicted
+    probability in each of `bins` equal-width bins (sklearn's `calibration_curve`), with the
+    diagonal of perfect calibration, and a histogram of the probabilities below. `labels`: the
+    y axis, the x axis and what the histogram counts."""
     from sklearn.calibration import calibration_curve
 
     fig, (ax, hist) = plt.subplots(
@@ -88,10 +97,10 @@ def plot_reliability(curves: dict, bins: int = 10) -> plt.Figure:
         observed, predicted = calibration_curve(y, p, n_bins=bins, strategy="uniform")
         ax.plot(predicted, observed, marker=marker, ms=4, label=label)
         hist.hist(p, bins=bins, range=(0, 1), histtype="step", label=label)
-    ax.set_ylabel("observed share of seizures")
+    ax.set_ylabel(labels[0])
     ax.legend(fontsize=7, loc="upper left")
     hist.set_yscale("log")
-    hist.set_xlabel("predicted probability of a seizure")
-    hist.set_ylabel("rows")
+    hist.set_xlabel(labels[1])
+    hist.set_ylabel(labels[2])
     fig.tight_layout()
     return fig

@@ -36,14 +36,16 @@ def plot_visit_trajectories(table: pd.DataFrame, ids: list[int]) -> plt.Figure:
     return fig
 
 
-def plot_auroc_intervals(auroc: pd.DataFrame) -> plt.Figure:
-    """Each model's AUROC with its 95 % interval, one row per model (top row first)."""
+def plot_auroc_intervals(
+    auroc: pd.DataFrame, xlabel: str = "AUROC, death within two years of a visit (95 % interval)"
+) -> plt.Figure:
+    """Each model's (or group's) AUROC with its 95 % interval, one row each (top row first)."""
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(auroc) + 1))
     y = np.arange(len(auroc))[::-1]
     ax.errorbar(auroc["auroc"], y, xerr=[auroc["auroc"] - auroc["lo"], auroc["hi"] - auroc["auroc"]],
                 fmt="o", color="C0", capsize=4)  # fmt: skip
     ax.set_yticks(y, auroc.index)
-    ax.set_xlabel("AUROC, death within two years of a visit (95 % interval)")
+    ax.set_xlabel(xlabel)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
