@@ -32,6 +32,7 @@ LONGEST_FIRST = [
     "book/sequence_tasks",
     "book/gated_cells",
     "book/beyond_gates",
+    "book/health_records",
     "book/streaming",
     "book/healthcare_rnns",
     "book/vanishing_gradients",

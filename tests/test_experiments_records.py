@@ -144,3 +144,18 @@ def test_code_gru_builder_reads_the_record_channels():
     X = torch.zeros(3, 5, len(records.channel_names()))
     X[:, :2, 0] = 1
     assert model(X).shape == (3, 5, 2)
+
+
+def test_records_survival_at_reduced_size(small):
+    surv = hr.records_survival(small, recipe=hr.HAZARD_RECIPE.but(**ONE_EPOCH), n_boot=30)
+    n = len(small.rows["test"])
+    assert len(surv.years) == len(surv.death) == n and set(np.unique(surv.death)) <= {0, 1}
+    assert list(surv.survival) == [hr.COX_STATIC, hr.COX_SUMMARY, hr.HAZARD_GRU]
+    for s in surv.survival.values():
+        assert s.shape == (n,) and ((s > 0) & (s <= 1)).all()
+    assert len(surv.metrics) == 3 * 3 and len(surv.differences) == 3 * len(hr.SURVIVAL_PAIRS)
+    assert set(surv.differences["verdict"]) <= set(evaluate.VERDICTS)
+    brier = surv.differences[surv.differences["metric"] == "Brier at 5 y"].iloc[0]
+    # A lower Brier score is better: the verdict reads the interval that way round.
+    expected = evaluate.verdict(brier["difference"], (brier["low"], brier["high"]), False)
+    assert brier["verdict"] == expected

@@ -245,11 +245,17 @@ def summary(cohort: Cohort) -> pd.DataFrame:
 SPLIT = (0.6, 0.2, 0.2)  # training, validation, test shares of the matched sets
 
 
+def matched_sets(people: pd.DataFrame) -> np.ndarray:
+    """Each person's matched set: the id of their NAFLD case (`case_id`); a person with no
+    matched case is a set alone (minus their own id, which no case id equals)."""
+    return people["case_id"].fillna(-people["id"]).to_numpy()
+
+
 def split_sets(people: pd.DataFrame, seed: int = 0, shares=SPLIT) -> dict[str, np.ndarray]:
     """`{"train", "valid", "test"}` -> the sorted ids of each part, drawn by *matched set*: a case
     and its controls (same `case_id`) stay in one part, so a part never holds a control matched
     to a case of another; a person with no matched case is a set alone."""
-    sets = people["case_id"].fillna(-people["id"]).to_numpy()  # no case: a set of one
+    sets = matched_sets(people)
     names = np.unique(sets)
     order = np.random.default_rng(seed).permutation(len(names))
     cut = np.cumsum(np.round(np.array(shares[:-1]) * len(names)).astype(int))

@@ -284,6 +284,19 @@ def group_draws(groups, n_boot: int = 1000, seed: int = 0) -> tuple[np.ndarray, 
     return index, draws
 
 
+def group_weights(groups, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """The same resamples as weights, (n_boot, rows): how often each row is drawn, all of a
+    group's rows with it. A statistic that accepts weights (`weighted_auroc`, a weighted mean)
+    then scores every resample at once, without copying rows."""
+    index, draws = group_draws(groups, n_boot, seed)
+    counts = np.stack([np.bincount(d, minlength=draws.shape[1]) for d in draws])  # (n_boot, G)
+    return counts[:, index].astype(np.float64)
+
+
+# Above this many weights (resamples x rows) the bootstraps copy rows instead (memory).
+MAX_WEIGHTS = 20_000_000
+
+
 def bootstrap_by_group(
     y: np.ndarray,
     p: np.ndarray,
@@ -295,8 +308,12 @@ def bootstrap_by_group(
 ) -> tuple[float, float]:
     """A percentile bootstrap interval of `statistic(y, p)` that resamples whole *groups*
     (recordings, patients) with replacement, not rows: rows of one recording are not independent.
-    Resamples with a single class are skipped (AUROC is undefined there)."""
+    Resamples with a single class are skipped (AUROC is undefined there). For `roc_auc` on one
+    score per row, every resample is scored at once as weights (`weighted_auroc`): the same
+    resamples and values, far faster."""
     y, p = np.asarray(y), np.asarray(p)
+    if statistic is roc_auc and p.ndim == 1 and n_boot * len(p) <= MAX_WEIGHTS:
+        return percentile_interval(weighted_auroc(y, p, group_weights(groups, n_boot, seed)), level)
     index, draws = group_draws(groups, n_boot, seed)
     members = [np.flatnonzero(index == k) for k in range(draws.shape[1])]
     values = []
@@ -373,6 +390,11 @@ def paired_difference(
     p_a, p_b = np.asarray(p_a, dtype=float), np.asarray(p_b, dtype=float)
     if p_a.shape != p_b.shape or len(p_a) != len(y):
         raise ValueError(f"scores of {len(p_a)} and {len(p_b)} rows for {len(y)} labels")
+    if statistic is roc_auc and p_a.ndim == 1 and n_boot * len(p_a) <= MAX_WEIGHTS:
+        W = group_weights(groups, n_boot, seed)  # the resamples of bootstrap_by_group, as weights
+        diffs = weighted_auroc(y, p_a, W) - weighted_auroc(y, p_b, W)
+        low, high = percentile_interval(diffs, level)
+        return roc_auc(y, p_a) - roc_auc(y, p_b), low, high
     k = 1 if p_a.ndim == 1 else p_a.shape[1]  # scores per row: 1, or one per output (codes)
 
     def difference(y, p):  # p: (n, 2k), a's scores then b's

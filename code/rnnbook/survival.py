@@ -31,7 +31,7 @@ import torch
 from . import visits
 from .data import IGNORE_INDEX
 from .errors import RNNBookError
-from .evaluate import group_draws
+from .evaluate import group_weights
 
 # The book's discrete-time grid: intervals of WIDTH years, NUM_INTERVALS of them (up to 10 years).
 WIDTH, NUM_INTERVALS = 0.5, 20
@@ -292,10 +292,9 @@ def brier_score(time, event, survival, t_star: float, train_time, train_event) -
 
 def resample_weights(groups, n_boot: int = 300, seed: int = 0) -> np.ndarray:
     """(n_boot, rows): how often each row is drawn when the *groups* (patients) are drawn with
-    replacement, all of a patient's rows with them: the weights of a patient bootstrap."""
-    index, draws = group_draws(groups, n_boot, seed)  # the draws of evaluate.bootstrap_by_group
-    counts = np.stack([np.bincount(d, minlength=draws.shape[1]) for d in draws])  # (n_boot, groups)
-    return counts[:, index].astype(np.float64)
+    replacement, all of a patient's rows with them: the weights of a patient bootstrap, the draws
+    of `evaluate.bootstrap_by_group` (`evaluate.group_weights`, with this module's default size)."""
+    return group_weights(groups, n_boot, seed)
 
 
 def bootstrap_ratio(terms: PairTerms, W: np.ndarray) -> np.ndarray:

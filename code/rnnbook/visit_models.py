@@ -82,7 +82,9 @@ class CodeGRU(VisitGRU):
     ):
         super().__init__(num_classes, input_size - num_codes + num_embed, num_hiddens, dropout)
         self.num_codes = num_codes
-        self.embed = nn.Linear(num_codes, num_embed, bias=False)  # weight = E^T, (num_embed, num_codes)
+        self.embed = nn.Linear(
+            num_codes, num_embed, bias=False
+        )  # weight = E^T, (num_embed, num_codes)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         codes = X[:, :, 1 : 1 + self.num_codes]  # (batch, max_visits, num_codes), multi-hot

@@ -13,7 +13,7 @@ facts among them where they are computed, and words its comparisons from compute
 | `beyond_gates` | beyond the gated cell | `REMEDY_CONFIGS`, `REMEDY_PAIRS`: each remedy beside the model it changes on the temporal-order task; `remedy_sentence` |
 | `visit_sequences` | patient visits | `visit_risk`, `visit_input_ablation`, `visit_forecast`, `forecast_differences`, `auroc_table` |
 | `healthcare_rnns` | healthcare's recurrent models | `retain_risk` (RETAIN against the GRU and the Mayo score), `weights_against_mayo`, `patient_contributions`, `grud_comparison` (GRU-D and the paper's baselines under removed values) |
-| `health_records` | coded health records | `record_data` (the cohort as visit tensors, split by matched set), `death_comparison` and `codes_comparison` (the recurrent model against the order-free summary, the static facts and its own shuffled history), `compare`, `scores_table`, `subgroups`, `codes_table`, `codes_differences`, `code_similarity` |
+| `health_records` | coded health records | `record_data` (the cohort as visit tensors, split by matched set), `death_comparison` and `codes_comparison` (the recurrent model against the order-free summary, the static facts and its own shuffled history), `records_survival` (the hazard GRU against Cox's model), `compare`, `scores_table`, `subgroups`, `codes_table`, `codes_differences`, `code_similarity` |
 | `time_to_event` | time to event | `survival_comparison` (Mayo, time-varying Cox, recurrent hazard model), `competing_risks`, `naive_survival`, `km_by_group`, `fit_cox` |
 | `clinical_evaluation` | clinical evaluation | `clinical_evaluation`: detectors over seeds and splits, scored as a clinician would; `nearest_neighbour_leak`: the random split's leak, exploited |
 | `attention` | attention | `readout_comparison` (GRU readouts and a small Transformer over seeds), `seed_spread` |
@@ -52,11 +52,14 @@ from .health_records import (
     DEATH_PAIRS,
     DEATH_RECIPE,
     DEATH_YEARS,
+    HAZARD_RECIPE,
     RECALL_K,
     RECORD_MODELS,
+    SURVIVAL_PAIRS,
     CodesComparison,
     DeathComparison,
     RecordData,
+    RecordSurvival,
     code_gru,
     code_similarity,
     codes_comparison,
@@ -67,6 +70,7 @@ from .health_records import (
     death_data,
     death_labels,
     record_data,
+    records_survival,
     scores_table,
     shuffle_visits,
     subgroups,
@@ -173,11 +177,14 @@ __all__ = [
     "DEATH_PAIRS",
     "DEATH_RECIPE",
     "DEATH_YEARS",
+    "HAZARD_RECIPE",
     "RECALL_K",
     "RECORD_MODELS",
+    "SURVIVAL_PAIRS",
     "CodesComparison",
     "DeathComparison",
     "RecordData",
+    "RecordSurvival",
     "code_gru",
     "code_similarity",
     "codes_comparison",
@@ -188,6 +195,7 @@ __all__ = [
     "death_data",
     "death_labels",
     "record_data",
+    "records_survival",
     "scores_table",
     "shuffle_visits",
     "subgroups",
