@@ -17,6 +17,7 @@ EXPECTED = {
     "padding_and_packing": ["batch_sizes", "0", "length 5"],
     "tbptt_windows": ["update 1: back through steps 1–4", "update 3: back through steps 7–12"],
     "landmark_timeline": ["death", "censored"],
+    "code_embedding": ["m (multi-hot)", r"$v = E^\top m$", "$= e_1 + e_3 + e_4$", "code 3"],
 }
 
 

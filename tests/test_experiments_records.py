@@ -88,6 +88,10 @@ def test_death_comparison_at_reduced_size(small):
     diffs = experiments.compare(death.y, death.p, experiments.DEATH_PAIRS, ids, n_boot=50)
     assert set(diffs["verdict"]) <= set(evaluate.VERDICTS)
     assert (diffs["low"] <= diffs["high"]).all()
+    again = experiments.seed_check(
+        small, death, seeds=(1,), recipe=hr.DEATH_RECIPE.but(**ONE_EPOCH)
+    )
+    assert list(again["against"]) == [hr.SHUFFLED, hr.SUMMARY] and set(again["seed"]) == {1}
     groups = experiments.subgroups(death.y, death.p["GRU"], death.people, n_boot=50)
     assert groups.loc["women", "people"] + groups.loc["men", "people"] == n
     bands = [g for g in groups.index if g.startswith("age")]

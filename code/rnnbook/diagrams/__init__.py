@@ -9,7 +9,8 @@ copies its vector. Colours are the Okabe-Ito palette
 of `rnnbook.figures`.
 
 Modules: `cells` (the RNN, LSTM and GRU cells, minGRU beside the GRU), `layers` (stacked and
-bidirectional layers, padding and packing, truncated-BPTT windows, landmark labels on a timeline),
+bidirectional layers, padding and packing, truncated-BPTT windows, landmark labels on a timeline,
+a visit's codes through an embedding),
 `graphs` (the task categories, a network folded and unrolled in time); `_draw` holds the shared
 primitives.
 """
@@ -20,6 +21,7 @@ from .cells import gru_cell, lstm_cell, mingru_beside_gru, rnn_cell
 from .graphs import plot_task_categories, plot_unrolled_rnn
 from .layers import (
     bidirectional_layer,
+    code_embedding,
     landmark_timeline,
     padding_and_packing,
     stacked_layers,
@@ -36,6 +38,7 @@ __all__ = [
     "padding_and_packing",
     "tbptt_windows",
     "landmark_timeline",
+    "code_embedding",
     "plot_task_categories",
     "plot_unrolled_rnn",
 ]

@@ -209,3 +209,35 @@ def landmark_timeline() -> plt.Figure:
               fontsize=FONT - 2)  # fmt: skip
     fig.tight_layout()
     return fig
+
+
+def code_embedding() -> plt.Figure:
+    """A visit's codes through an embedding: the multi-hot vector m (five codes, three of them
+    present), the matrix E with one row per code (the rows of the present codes shaded), and the
+    visit's vector v = E^T m, the sum of those rows."""
+    codes, present, d = 5, (1, 3, 4), 3
+    fig, ax = plt.subplots(figsize=(7.2, 3.4))
+    on, off, row = OKABE_ITO[1], "white", "#fde9d4"
+    for k in range(codes):  # m: one cell per code
+        y = codes - 1 - k
+        ax.add_patch(plt.Rectangle((0, y), 0.8, 0.8, fc=on if k in present else off, ec="0.3"))
+        ax.text(0.4, y + 0.4, "1" if k in present else "0", ha="center", va="center")
+        ax.text(-0.2, y + 0.4, f"code {k}", ha="right", va="center", fontsize=9)
+        for j in range(d):  # E: row k is code k's vector e_k
+            shade = row if k in present else off
+            ax.add_patch(plt.Rectangle((2.2 + 0.8 * j, y), 0.8, 0.8, fc=shade, ec="0.3"))
+        if k in present:
+            ax.annotate("", (6.1, 2.4), (4.7, y + 0.4),
+                        arrowprops={"arrowstyle": "->", "color": "0.4"})  # fmt: skip
+    for j in range(d):  # v: the sum of the shaded rows
+        ax.add_patch(plt.Rectangle((6.2 + 0.8 * j, 2.0), 0.8, 0.8, fc=row, ec="0.3"))
+    ax.text(0.4, codes + 0.3, "m (multi-hot)", ha="center")
+    ax.text(2.2 + 0.4 * d, codes + 0.3, "E: a row $e_k$ per code", ha="center")
+    ax.text(6.2 + 0.4 * d, 3.2, r"$v = E^\top m$", ha="center")
+    ax.text(6.2 + 0.4 * d, 1.4, "$= e_1 + e_3 + e_4$", ha="center")
+    ax.set_xlim(-1.6, 9.0)
+    ax.set_ylim(-0.4, codes + 0.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.tight_layout()
+    return fig

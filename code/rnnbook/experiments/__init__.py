@@ -72,6 +72,7 @@ from .health_records import (
     record_data,
     records_survival,
     scores_table,
+    seed_check,
     shuffle_visits,
     subgroups,
 )
@@ -197,6 +198,7 @@ __all__ = [
     "record_data",
     "records_survival",
     "scores_table",
+    "seed_check",
     "shuffle_visits",
     "subgroups",
     "ShuffledTime",
