@@ -137,3 +137,43 @@ def test_binder_recipe():
     assert re.search(r"^jupytext-config set-default-viewer .*\bmarkdown\b", text, re.M)
     for name in ("requirements.txt", "postBuild", "environment.yml", "runtime.txt"):
         assert not (REPO / ".binder" / name).exists(), ".binder/ would shadow binder/"
+
+
+# --- licences, citation, one version ------------------------------------------------------------
+
+
+def test_licence_files_say_what_each_covers():
+    code = (REPO / "LICENSE").read_text()
+    content = (REPO / "LICENSE-CONTENT.md").read_text()
+    assert code.startswith("MIT License") and "LICENSE-CONTENT.md" in code
+    assert "https://creativecommons.org/licenses/by/4.0/legalcode" in content
+    assert "`LICENSE`" in content  # each points to the other
+    readme = (REPO / "README.md").read_text()
+    assert "CC BY 4.0 (`LICENSE-CONTENT.md`)" in readme and "MIT (`LICENSE`)" in readme
+    for data_set in ("Bonn EEG", "PBC visits", "NAFLD cohort"):  # each data set's terms
+        assert f"| {data_set}" in readme, data_set
+
+
+def test_citation_file_is_valid_cff():
+    cff = load_yaml(REPO / "CITATION.cff")
+    assert cff["cff-version"] == "1.2.0"
+    for key in ("message", "title", "authors", "version", "date-released", "license"):
+        assert cff.get(key), key
+    # Authors as the project names them (_config.yml), no invented person.
+    assert cff["authors"] == [{"name": load_yaml(REPO / "_config.yml")["author"]}]
+    assert set(cff["license"]) == {"CC-BY-4.0", "MIT"}
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(cff["date-released"]))
+
+
+def test_one_version_everywhere():
+    import rnnbook
+
+    version = rnnbook.__version__
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert 'version = { attr = "rnnbook.__version__" }' in pyproject  # read, not repeated
+    assert str(load_yaml(REPO / "CITATION.cff")["version"]) == version
+    latest = re.search(r"^## (\S+) \(", (REPO / "CHANGELOG.md").read_text(), re.M).group(1)
+    assert latest == version
+    footer = load_yaml(REPO / "_config.yml")["html"]["extra_footer"]
+    assert f"Version {version}." in footer
+    assert "CHANGELOG.md" in (REPO / "CONTRIBUTING.md").read_text()  # errata go there

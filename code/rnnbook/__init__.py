@@ -38,4 +38,4 @@ LAYERS = (
     ("__main__",),
 )
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one version of the book and package (CHANGELOG.md)
