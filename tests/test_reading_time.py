@@ -1,24 +1,23 @@
-"""No chapter takes a student more than `MAX_MINUTES` to read, at the pace `_ext/chapter_text.py`
+"""No chapter takes a student more than `MAX_MINUTES` to read, at the pace `rnnbook.course`
 states (prose, shown code and listings; the exercises' solutions are read when doing them)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
+from rnnbook import course
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
-import chapter_text  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "book").glob("*.md"))
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_a_chapter_reads_within_the_limit(chapter):
-    minutes = chapter_text.reading_minutes(chapter)
-    assert minutes <= chapter_text.MAX_MINUTES, f"{chapter.stem}: {minutes:.0f} min"
+    minutes = course.reading_minutes(chapter)
+    assert minutes <= course.MAX_MINUTES, f"{chapter.stem}: {minutes:.0f} min"
 
 
 def test_the_reading_time_counts_prose_code_and_listings_but_not_solutions(tmp_path):
@@ -32,7 +31,7 @@ def test_the_reading_time_counts_prose_code_and_listings_but_not_solutions(tmp_p
         "```{literalinclude} ../m.py\n:pyobject: f\n```\n\n"
         "```{solution-start} ex\n```\nmany words that a solution holds\n```{solution-end}\n```\n"
     )
-    words = chapter_text.reading_words(chapter)
+    words = course.reading_words(chapter)
     assert words == {"prose": 10, "code": 2 + 4}  # x 1; def f return one_two
-    expected = 10 / chapter_text.PROSE_WPM + 6 / chapter_text.CODE_WPM
-    assert chapter_text.reading_minutes(chapter) == pytest.approx(expected)
+    expected = 10 / course.PROSE_WPM + 6 / course.CODE_WPM
+    assert course.reading_minutes(chapter) == pytest.approx(expected)

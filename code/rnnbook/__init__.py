@@ -17,7 +17,7 @@ own (a test walks the imports and checks it), so there is no import circle.
 
 # The layering of the package, bottom first; the subpackages count as one module each.
 LAYERS = (
-    ("errors", "recipe", "scan", "figures", "attention"),
+    ("errors", "recipe", "scan", "figures", "attention", "course"),
     ("utils", "downloads"),
     ("data", "evaluate", "timing", "cells", "min_cells", "cohort"),
     (
