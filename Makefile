@@ -16,14 +16,16 @@ endif
 # No progress bars in logs.
 export TQDM_DISABLE ?= 1
 
-.PHONY: venv book test test-site serve lint format clean help
+.PHONY: venv book pdf book-student test test-site serve lint format clean help
 
 help:
 	@echo "make book       build the site (cold: every chapter executes) into _build/html"
+	@echo "make pdf        the whole book as one PDF, from what make book executed (after make book)"
+	@echo "make book-student  the student edition (no solutions) and its PDF (after make book)"
 	@echo "make test       run the tests"
 	@echo "make test-site  check the built site in Chromium (axe-core's accessibility checks included),"
-	@echo "                and open and run every chapter in"
-	@echo "                JupyterLab as Binder does (run after make book)"
+	@echo "                the PDF and the student edition, and open and run every chapter in"
+	@echo "                JupyterLab as Binder does (run after make book, make pdf, make book-student)"
 	@echo "make serve      preview on http://127.0.0.1:$(SITE_PORT)/ (re-executes changed chapters only)"
 	@echo "make lint       ruff check and format check (the package, and the chapters' code cells)"
 	@echo "make clean      remove build output and the virtual environment"
@@ -58,6 +60,18 @@ book: venv
 	@if grep -n "WARNING" _build/book.log; then \
 	  echo "The build log has warnings (above; all of it in _build/book.log)." >&2; exit 1; fi
 	@echo "The site is in _build/html (open _build/html/index.html)."
+
+# The book's other editions, made by _ext/editions.py from the notebooks `make book` executed (no
+# chapter runs again; a chapter changed since then stops it): the PDF of the whole book, and the
+# student edition, the same site without the solutions, with its own PDF. Both land in _build/html
+# (rnn-healthcare-book.pdf, student/), where every page's footer links them. The PDF is printed
+# by Chromium (/usr/bin/chromium, or RNNBOOK_CHROMIUM).
+pdf: venv
+	$(BIN)/python _ext/editions.py pdf
+
+book-student: venv
+	$(BIN)/python _ext/editions.py student
+	$(BIN)/python _ext/editions.py pdf --edition student
 
 # tests/site is not collected by `make test` (norecursedirs in pyproject.toml): it needs the built
 # site, Chromium (/usr/bin/chromium, or RNNBOOK_CHROMIUM) and JupyterLab. It fails, never skips,

@@ -29,8 +29,10 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 NOT_BUILT = "<site not built>"
-# Folders of the built site that hold assets and downloads, not pages.
+# Folders of the built site that hold assets and downloads, not pages; and the student edition
+# (make book-student), the same pages without the solutions, which test_editions.py checks.
 ASSET_DIRS = {"_static", "_sources", "_images", "_downloads"}
+EDITION_DIRS = {"student"}
 
 
 # --- the book's own description of itself: _config.yml and _toc.yml -------------------------
@@ -86,7 +88,7 @@ def site_pages() -> list[str]:
     pages = []
     for path in sorted(SITE.rglob("*.html")):
         rel = path.relative_to(SITE)
-        if rel.parts[0] not in ASSET_DIRS:
+        if rel.parts[0] not in ASSET_DIRS | EDITION_DIRS:
             pages.append(rel.as_posix())
     return pages
 
