@@ -9,7 +9,8 @@ Modules, in the order the book meets them:
 - `models`: the seizure classifiers; `train`: the one training loop; `evaluate`: metrics;
 - `visits`: the PBC patient visits as tensors; `visit_models`: every model that reads them;
   `survival`: the statistics of time to event;
-- `experiments`, `plots`, `diagrams`: what each chapter runs and draws; `cli`: the command line.
+- `experiments`, `plots`, `diagrams`: what each chapter runs and draws; `cli`: the command line;
+- `check`: the checks a student calls on their answer to an implement-exercise.
 
 `LAYERS` orders every module from the bottom up: a module imports only from layers below its
 own (a test walks the imports and checks it), so there is no import circle.
@@ -33,7 +34,7 @@ LAYERS = (
     ("survival", "healthcare", "records"),
     ("models",),
     ("gradients", "train"),
-    ("checkpoints", "diagrams", "interactive"),
+    ("checkpoints", "diagrams", "interactive", "check"),
     ("cli", "plots", "experiments"),
     ("__main__",),
 )
