@@ -334,12 +334,13 @@ def test_a_wrong_answer_fails_saying_what_differs(name, wrong, message, capsys):
 # --- grading with otter-grader (tested once, on one check) ------------------------------------
 
 
-def test_otter_grades_a_function_with_the_check(tmp_path, capsys):
+def test_otter_grades_a_function_with_the_check(tmp_path, monkeypatch, capsys):
     """The instructor's way (rnnbook.check.grading): the test files otter_tests writes, run by
     otter's own `Notebook.check` against a notebook's functions: the worked solution scores its
     points, a wrong answer none, with the check's message."""
     import otter
 
+    monkeypatch.chdir(tmp_path)  # otter logs each check to .OTTER_LOG in the working directory
     written = check.otter_tests(tmp_path, ["gru_step"], points=2)
     assert [p.name for p in written] == ["gru_step.py"]
     grader = otter.Notebook(tests_dir=str(tmp_path))
