@@ -265,7 +265,8 @@ def build_student() -> Path:
 
 # Run in the page before printing. The one page nests every chapter in the introduction's last
 # section (where its contents list stands): each chapter moves out to follow the introduction,
-# starts a page, and its headings move up two levels, so that the PDF's bookmarks list the chapters. Code the site folds away (its
+# starts a page, and its headings move up one level, so that the PDF's bookmarks list the chapters
+# (Chromium bookmarks only the first h1). The title page gets the footer's version and licences. Code the site folds away (its
 # plumbing: hide-input) is left out, as on the page; every other drop-down is opened. A
 # display equation or table wider than the column is shrunk to fit; what still sticks out past
 # the column, or hides part of itself in a scroll box, is returned (and stops the PDF).
@@ -283,6 +284,9 @@ PREPARE_PRINT = """() => {
       h.replaceWith(up);
     }
   }
+  const title = document.querySelector("#jb-print-docs-body h1");
+  const version = document.querySelector(".extra_footer p");  // the version and the licences
+  if (title && version) title.after(version.cloneNode(true));
   document.querySelectorAll(".tag_hide-input details.above-input").forEach((d) => d.remove());
   document.querySelectorAll("details").forEach((d) => (d.open = true));
   document.querySelectorAll(".toggle-hidden").forEach((e) => e.classList.remove("toggle-hidden"));
@@ -326,6 +330,43 @@ FOOTER = (
 )
 
 
+def bookmark_pages(pdf: Path) -> dict[str, int]:
+    """Each bookmark's title (without its spaces: Chromium drops the one where a long title
+    breaks its line) and the page it points to, the first of each title."""
+    from pypdf import PdfReader
+
+    reader, pages = PdfReader(pdf), {}
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                title = re.sub(r"\s", "", item.title)
+                pages.setdefault(title, reader.get_destination_page_number(item) + 1)
+
+    walk(reader.outline)
+    return pages
+
+
+# The contents at the start of the PDF (the theme's print-only list of the chapters): each entry
+# gets the page its chapter starts on, from the bookmarks of a first print.
+NUMBER_CONTENTS = """(starts) => {
+  let numbered = 0;
+  document.querySelectorAll(".rnnbook-toc-page").forEach((old) => old.remove());
+  for (const link of document.querySelectorAll('#jb-print-toc a[href^="#document-"]')) {
+    const page = starts[link.textContent.replace(/\\s/g, "")];
+    if (!page) continue;
+    const number = document.createElement("span");
+    number.className = "rnnbook-toc-page";
+    number.textContent = page;
+    link.append(number);
+    numbered += 1;
+  }
+  return numbered;
+}"""
+
+
 def print_pdf(site: Path, page_path: str, pdf: Path) -> dict:
     """Print the page `page_path` of the site in `site` to `pdf` with Chromium; returns what was
     shrunk to fit."""
@@ -348,16 +389,29 @@ def print_pdf(site: Path, page_path: str, pdf: Path) -> dict:
         fitted = page.evaluate(PREPARE_PRINT)
         if fitted["wide"]:
             raise EditionError(f"wider than the page: {fitted['wide'][:5]}")
-        page.pdf(
-            path=str(pdf),
+        # Twice: the first print tells on which page each chapter starts (its bookmark), which
+        # the contents then show; the second must put every chapter on the same page (if the
+        # numbers moved a chapter, the contents are numbered again from the new print).
+        options = {
+            "path": str(pdf),
             **PAPER,
-            print_background=True,
-            display_header_footer=True,
-            header_template="<span></span>",
-            footer_template=FOOTER,
-            outline=True,
-            tagged=True,
-        )
+            "print_background": True,
+            "display_header_footer": True,
+            "header_template": "<span></span>",
+            "footer_template": FOOTER,
+            "outline": True,
+            "tagged": True,
+        }
+        page.pdf(**options)
+        starts = bookmark_pages(pdf)
+        for _ in range(3):
+            fitted["numbered"] = page.evaluate(NUMBER_CONTENTS, starts)
+            page.pdf(**options)
+            starts, before = bookmark_pages(pdf), starts
+            if starts == before:
+                break
+        else:
+            raise EditionError("the contents' page numbers keep moving the chapters")
         browser.close()
     server.shutdown()
     return fitted
@@ -372,6 +426,9 @@ def build_pdf(edition: str) -> Path:
     # links to assets are relative to the site's root, as if it were there: so it is put there.
     shutil.copy(singlehtml / (toc_docnames()[0] + ".html"), singlehtml / "print.html")
     fitted = print_pdf(singlehtml, "print.html", pdf)
+    chapters = len(toc_docnames()) - 1
+    if fitted["numbered"] != chapters:
+        raise EditionError(f"the contents number {fitted['numbered']} of {chapters} chapters")
     target = SITE / (STUDENT_DIR if edition == "student" else "") / PDF_NAME[edition]
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(pdf, target)

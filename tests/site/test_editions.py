@@ -20,6 +20,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from sitetools import REPO, SITE, require_site, source_of, toc_docnames
 
+import rnnbook
+
 PDF = SITE / "rnn-healthcare-book.pdf"
 STUDENT = SITE / "student"
 STUDENT_PDF = STUDENT / "rnn-healthcare-book-student.pdf"
@@ -88,26 +90,34 @@ def test_pdf_has_every_chapter_and_page_numbers(path):
     reader = PdfReader(path)
     pages = pdf_text(path)
     assert len(reader.pages) == len(pages)
-    # The book is several hundred A4 pages (428 at version 0.1.0); far fewer means chapters lost.
+    # The book is several hundred A4 pages (392 at version 0.1.0); far fewer means chapters lost.
     assert 250 <= len(pages) <= 1000, len(pages)
     text = squash("\n".join(pages))
     titles = [title_of(doc) for doc in toc_docnames()[1:]]
     missing = [title for title in titles if squash(title) not in text]
     assert not missing, f"chapter titles not in the PDF: {missing}"
-    # The outline (bookmarks) lists every chapter.
-    outline = set()
+    # The outline (bookmarks) lists every chapter, with the page it starts on. (Chromium leaves
+    # out the space where a long title breaks its line.)
+    starts = {}
 
-    def walk(items):
+    def pages_of(items):
         for item in items:
             if isinstance(item, list):
-                walk(item)
+                pages_of(item)
             else:
-                outline.add(squash(item.title))
+                key = re.sub(r"\s", "", item.title)
+                starts.setdefault(key, reader.get_destination_page_number(item) + 1)
 
-    walk(reader.outline)
-    # (Chromium leaves out the space where a long title breaks its line.)
-    bare = {re.sub(r"\s", "", title) for title in outline}
-    assert not [t for t in titles if re.sub(r"\s", "", t) not in bare], outline
+    pages_of(reader.outline)
+    assert not [t for t in titles if re.sub(r"\s", "", t) not in starts], list(starts)
+    # The contents give each chapter's first page, as its bookmark does; the title page gives
+    # the version.
+    front = squash("\n".join(pages[:3]))
+    for title in titles:
+        listed = re.search(re.escape(squash(title)) + r" (\d+)\b", front)
+        assert listed, f"{title}: not in the contents with a page number"
+        assert int(listed.group(1)) == starts[re.sub(r"\s", "", title)], title
+    assert f"Version {rnnbook.__version__}" in squash(pages[0])
     # Every page carries its number, "n / N", in the footer.
     total = len(pages)
     unnumbered = [n for n, page in enumerate(pages, 1) if f"{n} / {total}" not in page]
