@@ -266,11 +266,13 @@ def build_student() -> Path:
 # Run in the page before printing. The one page nests every chapter in the introduction's last
 # section (where its contents list stands): each chapter moves out to follow the introduction,
 # starts a page, and its headings move up one level, so that the PDF's bookmarks list the chapters
-# (Chromium bookmarks only the first h1). The title page gets the footer's version and licences. Code the site folds away (its
-# plumbing: hide-input) is left out, as on the page; every other drop-down is opened. A
-# display equation or table wider than the column is shrunk to fit; what still sticks out past
-# the column, or hides part of itself in a scroll box, is returned (and stops the PDF).
-PREPARE_PRINT = """() => {
+# (Chromium bookmarks only the first h1). The title page gets the footer's version and licences.
+# Code the site folds away (its plumbing: hide-input) is left out, as on the page; every other
+# drop-down is opened. A display equation or table wider than the column is shrunk to fit it; a
+# table that would shrink below `landscape_below` of its size gets a landscape page of its own
+# (`extra` pixels wider) instead. What still sticks out past the column, or hides part of itself in
+# a scroll box, is returned (and stops the PDF).
+PREPARE_PRINT = """({landscape_below, extra}) => {
   const article = document.querySelector(".bd-article");
   for (const mark of document.querySelectorAll('span[id^="document-"]')) {
     const section = mark.nextElementSibling;
@@ -293,16 +295,22 @@ PREPARE_PRINT = """() => {
   const right = article.getBoundingClientRect().right + 1;
   const shrunk = [];
   for (const el of article.querySelectorAll('mjx-container[display="true"], table')) {
-    const room = el.parentElement.getBoundingClientRect().width;
+    let room = el.parentElement.getBoundingClientRect().width;
     const width = Math.max(el.scrollWidth, el.getBoundingClientRect().width);
-    if (width > room + 1) {
-      el.style.zoom = Math.floor((980 * room) / width) / 1000;
+    if (width <= room + 1) continue;
+    if (el.tagName === "TABLE" && room / width < landscape_below) {
+      el.classList.add("rnnbook-landscape");
+      room += extra;
+      shrunk.push("tables on a landscape page");
+    } else {
       shrunk.push(el.tagName === "TABLE" ? "tables" : "equations");
     }
+    el.style.zoom = Math.min(1, Math.floor((980 * room) / width) / 1000);
   }
   const wide = [];
   for (const el of article.querySelectorAll("*")) {
     if (el.closest("mjx-container") && el.tagName !== "MJX-CONTAINER") continue;
+    if (el.closest(".rnnbook-landscape")) continue;  // laid out at the landscape page's width
     const box = el.getBoundingClientRect();
     const scrolls = getComputedStyle(el).overflowX !== "visible" && !el.matches("span.math");
     if ((box.width && box.right > right) || (scrolls && el.scrollWidth > el.clientWidth + 1))
@@ -317,6 +325,7 @@ PAPER = {
     "margin": {"top": "16mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
 }
 PRINT_WIDTH = round((210 - 32) / 25.4 * 96)
+LANDSCAPE = {"landscape_below": 0.6, "extra": round((297 - 210) / 25.4 * 96)}  # rnnbook.css
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -386,7 +395,7 @@ def print_pdf(site: Path, page_path: str, pdf: Path) -> dict:
         page.goto(url, wait_until="load", timeout=120_000)
         page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=60_000)
         page.evaluate("() => MathJax.startup.promise")
-        fitted = page.evaluate(PREPARE_PRINT)
+        fitted = page.evaluate(PREPARE_PRINT, LANDSCAPE)
         if fitted["wide"]:
             raise EditionError(f"wider than the page: {fitted['wide'][:5]}")
         # Twice: the first print tells on which page each chapter starts (its bookmark), which

@@ -90,7 +90,7 @@ def test_pdf_has_every_chapter_and_page_numbers(path):
     reader = PdfReader(path)
     pages = pdf_text(path)
     assert len(reader.pages) == len(pages)
-    # The book is several hundred A4 pages (392 at version 0.1.0); far fewer means chapters lost.
+    # The book is several hundred A4 pages (376 at version 0.1.0); far fewer means chapters lost.
     assert 250 <= len(pages) <= 1000, len(pages)
     text = squash("\n".join(pages))
     titles = [title_of(doc) for doc in toc_docnames()[1:]]
