@@ -64,20 +64,10 @@ class EditionError(Exception):
 
 
 def toc_docnames() -> list[str]:
-    """Every page in _toc.yml, root first."""
-    import yaml
+    """Every page in _toc.yml, root first, in reading order."""
+    from rnnbook.course import TOC_FILE
 
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    names = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                names.append(entry["file"])
-            walk(entry.get("chapters"))
-            walk(entry.get("sections"))
-
-    walk(toc.get("parts"))
+    names = TOC_FILE.findall((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     return [re.sub(r"\.(md|ipynb)$", "", name) for name in names]
 
 

@@ -10,6 +10,7 @@ site keeps every solution, which shows that the search would find them.
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -21,6 +22,12 @@ import pytest
 from sitetools import REPO, SITE, require_site, source_of, toc_docnames
 
 import rnnbook
+from rnnbook import course
+
+# _ext/editions.py, which made the editions: its reading of the PDF's bookmarks.
+_spec = importlib.util.spec_from_file_location("editions", REPO / "_ext" / "editions.py")
+editions = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(editions)
 
 PDF = SITE / "rnn-healthcare-book.pdf"
 STUDENT = SITE / "student"
@@ -41,10 +48,7 @@ def require(path: Path, make: str) -> Path:
 
 
 def title_of(docname: str) -> str:
-    for line in source_of(docname).read_text().splitlines():
-        if line.startswith("# "):
-            return line[2:].strip()
-    raise AssertionError(f"{docname}: no title")
+    return course.title(source_of(docname))
 
 
 def squash(text: str) -> str:
@@ -98,17 +102,7 @@ def test_pdf_has_every_chapter_and_page_numbers(path):
     assert not missing, f"chapter titles not in the PDF: {missing}"
     # The outline (bookmarks) lists every chapter, with the page it starts on. (Chromium leaves
     # out the space where a long title breaks its line.)
-    starts = {}
-
-    def pages_of(items):
-        for item in items:
-            if isinstance(item, list):
-                pages_of(item)
-            else:
-                key = re.sub(r"\s", "", item.title)
-                starts.setdefault(key, reader.get_destination_page_number(item) + 1)
-
-    pages_of(reader.outline)
+    starts = editions.bookmark_pages(path)
     assert not [t for t in titles if re.sub(r"\s", "", t) not in starts], list(starts)
     # The contents give each chapter's first page, as its bookmark does; the title page gives
     # the version.
