@@ -256,19 +256,21 @@ def build_student() -> Path:
 # Run in the page before printing. The one page nests every chapter in the introduction's last
 # section (where its contents list stands): each chapter moves out to follow the introduction,
 # starts a page, and its headings move up one level, so that the PDF's bookmarks list the chapters
-# (Chromium bookmarks only the first h1). The title page gets the footer's version and licences.
+# (Chromium bookmarks only the first h1). The title page gets the footer's version and licences,
+# and says which edition it is.
 # Code the site folds away (its plumbing: hide-input) is left out, as on the page; every other
 # drop-down is opened. A display equation or table wider than the column is shrunk to fit it; a
 # table that would shrink below `landscape_below` of its size gets a landscape page of its own
 # (`extra` pixels wider) instead. What still sticks out past the column, or hides part of itself in
 # a scroll box, is returned (and stops the PDF).
-PREPARE_PRINT = """({landscape_below, extra}) => {
+PREPARE_PRINT = """({landscape_below, extra, edition}) => {
   const article = document.querySelector(".bd-article");
   for (const mark of document.querySelectorAll('span[id^="document-"]')) {
     const section = mark.nextElementSibling;
     if (!section || section.tagName !== "SECTION") continue;
     section.classList.add("rnnbook-print-chapter");
-    article.append(mark, section);
+    article.append(section);
+    section.prepend(mark);  // the contents' link lands on the chapter's page, not the one before
     for (const h of section.querySelectorAll("h3, h4, h5, h6")) {
       const up = document.createElement("h" + (Number(h.tagName[1]) - 1));
       for (const a of h.attributes) up.setAttribute(a.name, a.value);
@@ -279,6 +281,11 @@ PREPARE_PRINT = """({landscape_below, extra}) => {
   const title = document.querySelector("#jb-print-docs-body h1");
   const version = document.querySelector(".extra_footer p");  // the version and the licences
   if (title && version) title.after(version.cloneNode(true));
+  if (title && edition === "student") {
+    const note = document.createElement("p");
+    note.textContent = "Student edition: the exercises without their solutions.";
+    title.after(note);
+  }
   document.querySelectorAll(".tag_hide-input details.above-input").forEach((d) => d.remove());
   document.querySelectorAll("details").forEach((d) => (d.open = true));
   document.querySelectorAll(".toggle-hidden").forEach((e) => e.classList.remove("toggle-hidden"));
@@ -323,10 +330,11 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-FOOTER = (
+_FOOTER = (
     '<div style="font-size: 8pt; width: 100%; text-align: center; color: #444;">'
-    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span>{}</div>'
 )
+FOOTER = {"full": _FOOTER.format(""), "student": _FOOTER.format(" &middot; student edition")}
 
 
 def bookmark_pages(pdf: Path) -> dict[str, int]:
@@ -366,7 +374,7 @@ NUMBER_CONTENTS = """(starts) => {
 }"""
 
 
-def print_pdf(site: Path, page_path: str, pdf: Path) -> dict:
+def print_pdf(site: Path, page_path: str, pdf: Path, edition: str = "full") -> dict:
     """Print the page `page_path` of the site in `site` to `pdf` with Chromium; returns what was
     shrunk to fit."""
     from playwright.sync_api import sync_playwright
@@ -385,7 +393,7 @@ def print_pdf(site: Path, page_path: str, pdf: Path) -> dict:
         page.goto(url, wait_until="load", timeout=120_000)
         page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=60_000)
         page.evaluate("() => MathJax.startup.promise")
-        fitted = page.evaluate(PREPARE_PRINT, LANDSCAPE)
+        fitted = page.evaluate(PREPARE_PRINT, {**LANDSCAPE, "edition": edition})
         if fitted["wide"]:
             raise EditionError(f"wider than the page: {fitted['wide'][:5]}")
         # Twice: the first print tells on which page each chapter starts (its bookmark), which
@@ -397,7 +405,7 @@ def print_pdf(site: Path, page_path: str, pdf: Path) -> dict:
             "print_background": True,
             "display_header_footer": True,
             "header_template": "<span></span>",
-            "footer_template": FOOTER,
+            "footer_template": FOOTER[edition],
             "outline": True,
             "tagged": True,
         }
@@ -424,7 +432,7 @@ def build_pdf(edition: str) -> Path:
     # The one page is written as the root's (book/intro.html; index.html redirects there), but its
     # links to assets are relative to the site's root, as if it were there: so it is put there.
     shutil.copy(singlehtml / (toc_docnames()[0] + ".html"), singlehtml / "print.html")
-    fitted = print_pdf(singlehtml, "print.html", pdf)
+    fitted = print_pdf(singlehtml, "print.html", pdf, edition)
     chapters = len(toc_docnames()) - 1
     if fitted["numbered"] != chapters:
         raise EditionError(f"the contents number {fitted['numbered']} of {chapters} chapters")
@@ -463,7 +471,14 @@ def html_handlers_for_singlehtml(app):
         single.setdefault(node, visitors)
 
 
+def tag_edition(app, config):
+    """The edition's name as a Sphinx tag, for the ```{only}``` blocks that differ by edition
+    (the full build, which does not load this extension, has no such tag)."""
+    app.tags.add(config.html_context.get("rnnbook_edition", "full"))
+
+
 def setup(app):
+    app.connect("config-inited", tag_edition)
     app.connect("env-updated", add_exec_report, priority=400)
     app.connect("builder-inited", html_handlers_for_singlehtml)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -112,6 +112,7 @@ def test_pdf_has_every_chapter_and_page_numbers(path):
         assert listed, f"{title}: not in the contents with a page number"
         assert int(listed.group(1)) == starts[re.sub(r"\s", "", title)], title
     assert f"Version {rnnbook.__version__}" in squash(pages[0])
+    assert ("Student edition" in pages[0]) == (path == STUDENT_PDF)
     # Every page carries its number, "n / N", in the footer.
     total = len(pages)
     unnumbered = [n for n, page in enumerate(pages, 1) if f"{n} / {total}" not in page]
@@ -277,3 +278,10 @@ def test_student_edition_links_resolve():
     chapter = (STUDENT / "book" / "first_rnn.html").read_text()
     assert "rnn-healthcare-book-student.pdf" in chapter
     assert "rnn-healthcare-book.pdf" not in chapter + index
+    # The introduction tells each edition's readers what their edition has.
+    intro = {
+        name: page_text(root / "book" / "intro.html")
+        for name, root in (("full", SITE), ("student", STUDENT))
+    }
+    assert "rocket button" in intro["full"] and "rocket button" not in intro["student"]
+    assert "this edition as a PDF" in intro["student"]
