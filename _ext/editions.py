@@ -187,11 +187,11 @@ def staged_config(edition: str) -> dict:
 
 def stage(edition: str) -> tuple[Path, int]:
     """Stage `edition` in _build/editions/<edition>/; returns it and the solutions removed."""
-    import nbformat
-    import yaml
-
     if not (SITE / "index.html").is_file():
         raise EditionError("no built site in _build/html: run `make book` first")
+    import nbformat  # (slow to import: after the check above, which a missing build fails)
+    import yaml
+
     report = exec_report()
     dest = STAGE / edition
     shutil.rmtree(dest, ignore_errors=True)
