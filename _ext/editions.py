@@ -17,11 +17,13 @@ one line: its notebook would show old outputs.
   include the solutions); a student runs a chapter from its downloaded notebook.
 - The PDF is the edition built as one page (Sphinx's singlehtml builder), printed by Chromium
   (Debian's, as the site test drives; RNNBOOK_CHROMIUM names another): A4, page numbers in the
-  footer, the contents first, PDF bookmarks from the headings, every chapter on a new page, the
-  solutions' drop-downs opened and the folded code (hide-input) left out, as on the page.
+  footer, the contents first with each chapter's page, PDF bookmarks from the headings, every
+  chapter on a new page, the solutions' drop-downs opened and the folded code (hide-input) left
+  out, as on the page; a table too wide even when shrunk gets a landscape page.
 
 Loaded as a Sphinx extension (by the staged config only), this file also hands the full build's
-execution report to the staged build, whose reproducibility page shows it.
+execution report to the staged build (its reproducibility page shows it), tags the build with the
+edition's name (for ```{only}``` blocks), and lets singlehtml write the nodes registered for html.
 """
 
 from __future__ import annotations
